@@ -1,0 +1,31 @@
+/*
+ * iopub.h: the broadcast channel, shared by the shell and control threads.
+ *
+ * A ZeroMQ socket must not be used by two threads at once, so every send
+ * takes the publisher's lock.  Each message carries the request it belongs
+ * to as its parent_header, which is how frontends route outputs to cells.
+ */
+#ifndef DK_IOPUB_H
+#define DK_IOPUB_H
+
+#include <jansson.h>
+#include <pthread.h>
+
+#include "hmac.h"
+
+typedef struct Iopub {
+    void *sock;           /* PUB, bound; owned by the kernel */
+    pthread_mutex_t lock;
+} Iopub;
+
+/* Publish msg_type with content (STOLEN: the reference is consumed) and
+ * parent (borrowed, NULL for none).  Failures are logged, not returned:
+ * a lost broadcast must never stop a request. */
+void iopub_publish(Iopub *io, Signer *signer, const char *msg_type,
+                   json_t *content, json_t *parent);
+
+/* Publish status {execution_state: state}. */
+void iopub_status(Iopub *io, Signer *signer, const char *state,
+                  json_t *parent);
+
+#endif

@@ -1,0 +1,108 @@
+/*
+ * msg.c: message lifetime, headers, ids and timestamps (see msg.h).
+ *
+ * Ids come from a xorshift generator seeded once from the OS: a uuid per
+ * message must not cost a system call on the execute hot path.
+ */
+#include "msg.h"
+
+#include <pthread.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <time.h>
+
+static void free_blobs(Blob *b, int n)
+{
+    for (int i = 0; i < n; i++)
+        free(b[i].data);
+    free(b);
+}
+
+void msg_free(Msg *m)
+{
+    if (!m)
+        return;
+    free_blobs(m->ids, m->nids);
+    free_blobs(m->buffers, m->nbuffers);
+    json_decref(m->header);
+    json_decref(m->parent);
+    json_decref(m->metadata);
+    json_decref(m->content);
+    free(m);
+}
+
+const char *msg_type(const Msg *m)
+{
+    const char *t = json_string_value(json_object_get(m->header, "msg_type"));
+    return t ? t : "";
+}
+
+static pthread_mutex_t rng_lock = PTHREAD_MUTEX_INITIALIZER;
+static uint64_t rng_state;
+
+static uint64_t next_random(void)
+{
+    pthread_mutex_lock(&rng_lock);
+    if (!rng_state) {
+        if (getrandom(&rng_state, sizeof rng_state, 0) != sizeof rng_state)
+            rng_state = (uint64_t)time(NULL) ^ (uint64_t)(uintptr_t)&rng_state;
+        rng_state |= 1;
+    }
+    /* xorshift64* */
+    rng_state ^= rng_state >> 12;
+    rng_state ^= rng_state << 25;
+    rng_state ^= rng_state >> 27;
+    uint64_t r = rng_state * 0x2545F4914F6CDD1DULL;
+    pthread_mutex_unlock(&rng_lock);
+    return r;
+}
+
+void msg_uuid(char out[37])
+{
+    uint8_t b[16];
+    uint64_t hi = next_random(), lo = next_random();
+    memcpy(b, &hi, 8);
+    memcpy(b + 8, &lo, 8);
+    b[6] = (uint8_t)((b[6] & 0x0f) | 0x40); /* version 4 */
+    b[8] = (uint8_t)((b[8] & 0x3f) | 0x80); /* RFC 4122 variant */
+    snprintf(out, 37,
+             "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-"
+             "%02x%02x%02x%02x%02x%02x",
+             b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9],
+             b[10], b[11], b[12], b[13], b[14], b[15]);
+}
+
+static char session_id[37];
+
+static void make_session(void) { msg_uuid(session_id); }
+
+const char *msg_session(void)
+{
+    static pthread_once_t once = PTHREAD_ONCE_INIT;
+    pthread_once(&once, make_session);
+    return session_id;
+}
+
+void msg_now(char out[32])
+{
+    struct timespec ts;
+    struct tm tm;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    gmtime_r(&ts.tv_sec, &tm);
+    /* strftime for the fixed-width part keeps the compiler sure of sizes */
+    size_t n = strftime(out, 32, "%Y-%m-%dT%H:%M:%S", &tm);
+    snprintf(out + n, 32 - n, ".%06dZ", (int)(ts.tv_nsec / 1000));
+}
+
+json_t *msg_header(const char *type)
+{
+    char id[37], date[32];
+    msg_uuid(id);
+    msg_now(date);
+    return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "msg_id", id,
+                     "session", msg_session(), "username", "kernel", "date",
+                     date, "msg_type", type, "version", "5.3");
+}
