@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# ./run.sh [args...]     set up, then JupyterLab on notebooks/ (args go to jupyter lab)
+# ./run.sh --headless    set up, then execute every notebooks/*.ipynb with the
+#                        diffuse kernel; HTML under build/report/; non-zero exit
+#                        if any notebook fails
+set -euo pipefail
+cd "$(dirname "$0")"
+ROOT="$(pwd)"
+
+./scripts/setup.sh
+
+export JUPYTER_PLATFORM_DIRS=1
+export PYDEVD_DISABLE_FILE_VALIDATION=1
+
+if [ "${1:-}" != "--headless" ]; then
+    mkdir -p notebooks
+    extra=()
+    [ "$(id -u)" -eq 0 ] && extra+=(--allow-root)
+    exec .venv/bin/jupyter lab --notebook-dir=notebooks "${extra[@]}" "$@"
+fi
+shift
+
+report="$ROOT/build/report"
+mkdir -p "$report"
+shopt -s nullglob
+notebooks=(notebooks/*.ipynb)
+if [ ${#notebooks[@]} -eq 0 ]; then
+    echo "run.sh --headless: no notebooks in notebooks/, nothing to run"
+    exit 0
+fi
+
+passed=() failed=()
+for nb in "${notebooks[@]}"; do
+    name="$(basename "$nb" .ipynb)"
+    echo "== $nb"
+    start=$(date +%s)
+    if .venv/bin/jupyter nbconvert --execute --to html \
+            --ExecutePreprocessor.kernel_name=diffuse \
+            --ExecutePreprocessor.timeout=1800 \
+            --output-dir "$report" --output "$name" "$@" "$nb"; then
+        passed+=("$name ($(( $(date +%s) - start ))s)")
+    else
+        failed+=("$name")
+    fi
+done
+
+echo
+echo "Notebooks: ${#passed[@]} passed, ${#failed[@]} failed (HTML in build/report/)"
+for n in "${passed[@]}"; do echo "  ok    $n"; done
+for n in "${failed[@]}"; do echo "  FAIL  $n"; done
+[ ${#failed[@]} -eq 0 ]

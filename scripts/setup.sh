@@ -1,0 +1,101 @@
+#!/usr/bin/env bash
+# scripts/setup.sh: bring this checkout to a runnable state.
+#
+#   1. Debian packages (only the missing ones; apt-get update only then).
+#   2. A Python venv at .venv from Debian's /usr/bin/python3 with
+#      tests/requirements.txt (re-installed only when that file changes).
+#   3. The kernel: cmake configure (once), build, and install into .venv so
+#      the kernelspec lands in .venv/share/jupyter/kernels/diffuse, where
+#      Jupyter inside the venv finds it through sys.prefix.
+#
+# Idempotent: a second run only re-checks and rebuilds what changed.
+# Called by run.sh and test.sh; may also be run or sourced on its own.
+# Environment knobs: DK_SKIP_APT=1 (skip the package check),
+# DK_BUILD_TYPE (default Release), DK_BUILD_DIR (default build).
+
+# Debian packages the project needs.  Append here (one place for everyone).
+DK_APT_PACKAGES="build-essential cmake pkg-config clang libfuzzer-14-dev \
+libzmq3-dev libjansson-dev libssl-dev libpng-dev libjpeg62-turbo-dev \
+python3 python3-venv python3-dev git"
+
+dk_setup_main() {
+    set -euo pipefail
+    local root
+    root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+    cd "$root"
+
+    local sudo=""
+    if [ "$(id -u)" -ne 0 ]; then
+        if command -v sudo >/dev/null 2>&1; then sudo="sudo"; else
+            echo "setup: not root and no sudo; install packages by hand" >&2
+        fi
+    fi
+
+    # --- 1. Debian packages ---------------------------------------------
+    if [ "${DK_SKIP_APT:-0}" != 1 ]; then
+        local missing="" p st
+        for p in $DK_APT_PACKAGES; do
+            st="$(dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null || true)"
+            [ "$st" = "installed" ] || missing="$missing $p"
+        done
+        if [ -n "$missing" ]; then
+            echo "setup: installing Debian packages:$missing"
+            export DEBIAN_FRONTEND=noninteractive
+            $sudo apt-get update -q
+            # shellcheck disable=SC2086
+            $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -q \
+                --no-install-recommends $missing
+        fi
+    fi
+
+    # --- 2. Python venv ---------------------------------------------------
+    local venv="$root/.venv" req="$root/tests/requirements.txt"
+    if [ ! -x "$venv/bin/python" ]; then
+        echo "setup: creating $venv"
+        /usr/bin/python3 -m venv "$venv"
+    fi
+    local want have=""
+    want="$(sha256sum "$req" | cut -d' ' -f1)"
+    [ -f "$venv/.requirements.sha256" ] && have="$(cat "$venv/.requirements.sha256")"
+    if [ "$want" != "$have" ]; then
+        echo "setup: pip install -r tests/requirements.txt"
+        "$venv/bin/python" -m pip install -q --disable-pip-version-check \
+            --upgrade pip
+        "$venv/bin/python" -m pip install -q --disable-pip-version-check \
+            -r "$req"
+        echo "$want" > "$venv/.requirements.sha256"
+    fi
+
+    # --- 3. Build and install the kernel ------------------------------------
+    local bdir="${DK_BUILD_DIR:-build}"
+    local btype="${DK_BUILD_TYPE:-Release}"
+    # Configure once (again only if an earlier configure did not generate).
+    if [ ! -f "$bdir/CMakeCache.txt" ] || [ ! -f "$bdir/Makefile" ]; then
+        if ! cmake -S . -B "$bdir" -DCMAKE_BUILD_TYPE="$btype"; then
+            echo "setup: FAILED: cmake could not configure $bdir" >&2
+            return 1
+        fi
+    fi
+    if ! cmake --build "$bdir" -j"$(nproc)"; then
+        echo "setup: FAILED: the kernel did not build (see the compiler" \
+             "errors above); nothing was installed" >&2
+        return 1
+    fi
+    if ! cmake --install "$bdir" --prefix "$venv" >/dev/null; then
+        echo "setup: FAILED: cmake --install into $venv" >&2
+        return 1
+    fi
+    if ! "$venv/bin/jupyter" kernelspec list 2>/dev/null | grep -qw diffuse; then
+        echo "setup: FAILED: kernelspec 'diffuse' not visible to" \
+             "$venv/bin/jupyter" >&2
+        return 1
+    fi
+    echo "setup: ok (kernel $venv/bin/diffuse, kernelspec diffuse)"
+}
+
+if [ "${BASH_SOURCE[0]}" = "$0" ]; then
+    dk_setup_main "$@"
+else
+    # Sourced: run in a subshell so set -e and cd do not leak into the caller.
+    ( dk_setup_main "$@" )
+fi

@@ -1,0 +1,147 @@
+#!/usr/bin/env bash
+# ./test.sh: set up, then run every test suite of the project, in order:
+#   1. ctest on the Release build (build/)              C unit tests
+#   2. ctest on an ASan+UBSan Debug build (build-asan/)  the same, sanitized
+#   3. each libFuzzer target (build-fuzz/fuzz_*) for DK_FUZZ_SECONDS (30) s
+#   4. pytest on tests/ with the venv's python           protocol, front-ends,
+#                                                        notebooks, bench
+# Each stage's own output is shown.  The last line is the total,
+# "N passed, N failed", and the exit status is non-zero if anything failed.
+#
+# Knobs: DK_FUZZ_SECONDS (per fuzz target, default 30), DK_PYTEST_ARGS
+# (extra pytest arguments, e.g. "-k protocol"), DK_SKIP=asan,fuzz (stages to
+# leave out, for quick local runs; CI runs everything).
+set -uo pipefail
+cd "$(dirname "$0")"
+ROOT="$(pwd)"
+JOBS="$(nproc)"
+FUZZ_SECONDS="${DK_FUZZ_SECONDS:-30}"
+SKIP=",${DK_SKIP:-},"
+export JUPYTER_PLATFORM_DIRS=1 PYDEVD_DISABLE_FILE_VALIDATION=1
+if [ "${CI:-}" = true ]; then
+    export DEBIAN_FRONTEND=noninteractive
+    exec </dev/null  # nothing may wait for a person
+fi
+
+TOTAL_PASS=0 TOTAL_FAIL=0
+SUMMARY=()
+T0=$(date +%s)
+
+banner() { printf '\n==== %s ====\n' "$*"; }
+record() {  # stage passed failed [note]
+    TOTAL_PASS=$((TOTAL_PASS + $2)); TOTAL_FAIL=$((TOTAL_FAIL + $3))
+    SUMMARY+=("$(printf '%-10s %4d passed, %4d failed  %s' "$1" "$2" "$3" "${4:-}")")
+}
+
+# ctest in a build dir; counts from its "N tests failed out of M" line.
+run_ctest() {  # stage builddir
+    local log rc total failed
+    log="$(mktemp)"
+    ctest --test-dir "$2" --output-on-failure 2>&1 | tee "$log"
+    rc=${PIPESTATUS[0]}
+    if grep -q "No tests were found" "$log"; then
+        record "$1" 0 0 "(no tests)"
+    elif read -r failed total < <(sed -nE \
+            's/.* ([0-9]+) tests? failed out of ([0-9]+).*/\1 \2/p' "$log" | tail -1) \
+            && [ -n "$total" ]; then
+        [ "$rc" -ne 0 ] && [ "$failed" -eq 0 ] && failed=1
+        record "$1" $((total - failed)) "$failed"
+    else
+        record "$1" 0 1 "(ctest exit $rc, no summary)"
+    fi
+    rm -f "$log"
+}
+
+# --- 0. set-up (packages, venv, Release build, kernelspec) ---------------
+banner "setup"
+if ./scripts/setup.sh; then SETUP_OK=1; else SETUP_OK=0; record setup 0 1 "(setup/build failed)"; fi
+
+# --- 1. ctest, Release ----------------------------------------------------
+banner "ctest (build/)"
+if [ "$SETUP_OK" = 1 ]; then run_ctest ctest build; else echo "skipped: no build"; fi
+
+# --- 2. sanitizer build ---------------------------------------------------
+if [[ "$SKIP" != *,asan,* ]]; then
+    banner "ctest (build-asan/, ASan+UBSan)"
+    if { [ -f build-asan/Makefile ] || cmake -S . -B build-asan -DDK_SANITIZE=ON \
+             -DCMAKE_BUILD_TYPE=Debug; } && cmake --build build-asan -j"$JOBS"; then
+        ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}" \
+        UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}" \
+            run_ctest asan build-asan
+    else
+        record asan 0 1 "(sanitizer build failed)"
+    fi
+fi
+
+# --- 3. fuzzing -------------------------------------------------------------
+if [[ "$SKIP" != *,fuzz,* ]]; then
+    banner "fuzz (build-fuzz/, ${FUZZ_SECONDS}s per target)"
+    if { [ -f build-fuzz/Makefile ] || cmake -S . -B build-fuzz -DDK_FUZZ=ON \
+             -DCMAKE_C_COMPILER=clang -DDK_TESTS=OFF -DCMAKE_BUILD_TYPE=RelWithDebInfo; } \
+            && cmake --build build-fuzz -j"$JOBS"; then
+        fp=0 ff=0
+        mkdir -p build-fuzz/artifacts
+        shopt -s nullglob
+        for bin in build-fuzz/fuzz_*; do
+            [ -x "$bin" ] && [ -f "$bin" ] || continue
+            name="$(basename "$bin")"
+            work="build-fuzz/corpus/$name"  # new inputs land here, not in git
+            mkdir -p "$work"
+            seeds=()
+            [ -d "tests/fuzz/corpus/$name" ] && seeds=("tests/fuzz/corpus/$name")
+            echo "-- $name"
+            flog="build-fuzz/$name.log"
+            "$bin" -max_total_time="$FUZZ_SECONDS" -rss_limit_mb=2048 -timeout=10 \
+                -print_final_stats=1 -artifact_prefix="build-fuzz/artifacts/$name-" \
+                "$work" "${seeds[@]}" >"$flog" 2>&1
+            frc=$?
+            tail -n 30 "$flog"
+            if [ "$frc" -eq 0 ]; then
+                fp=$((fp + 1)); echo "-- $name: ok"
+            else
+                ff=$((ff + 1))
+                echo "-- $name: FAILED (exit $frc; log $flog, reproducer in build-fuzz/artifacts/)"
+            fi
+        done
+        shopt -u nullglob
+        record fuzz "$fp" "$ff" "$([ $((fp + ff)) -eq 0 ] && echo '(no fuzz targets)')"
+    else
+        record fuzz 0 1 "(fuzz build failed)"
+    fi
+fi
+
+# --- 4. pytest ----------------------------------------------------------------
+banner "pytest (tests/)"
+if [ "$SETUP_OK" = 1 ]; then
+    junit="$ROOT/build/pytest-junit.xml"
+    rm -f "$junit"
+    # shellcheck disable=SC2086
+    .venv/bin/python -m pytest tests -p no:cacheprovider --timeout=300 -ra \
+        --junitxml="$junit" ${DK_PYTEST_ARGS:-}
+    rc=$?
+    if [ -f "$junit" ]; then
+        read -r pp pf ps < <(.venv/bin/python - "$junit" <<'EOF'
+import sys, xml.etree.ElementTree as ET
+r = ET.parse(sys.argv[1]).getroot()
+suites = [r] if r.tag == "testsuite" else list(r.iter("testsuite"))
+t = sum(int(s.get("tests", 0)) for s in suites)
+f = sum(int(s.get("failures", 0)) + int(s.get("errors", 0)) for s in suites)
+sk = sum(int(s.get("skipped", 0)) for s in suites)
+print(t - f - sk, f, sk)
+EOF
+)
+        # exit 5 = nothing collected; any other non-zero with no failure counted
+        # (internal error, interrupted) still fails the run
+        if [ "$rc" -ne 0 ] && [ "$rc" -ne 5 ] && [ "$pf" -eq 0 ]; then pf=1; fi
+        record pytest "$pp" "$pf" "$([ "$ps" -gt 0 ] && echo "($ps skipped)")"
+    else
+        record pytest 0 1 "(pytest exit $rc, no report)"
+    fi
+else
+    echo "skipped: setup failed"
+fi
+
+banner "summary ($(( $(date +%s) - T0 ))s)"
+for line in "${SUMMARY[@]}"; do echo "$line"; done
+echo "$TOTAL_PASS passed, $TOTAL_FAIL failed"
+[ "$TOTAL_FAIL" -eq 0 ]

@@ -1,0 +1,192 @@
+"""Shared fixtures for the Python-side test suites of the diffuse kernel.
+
+The kernel is found through its installed kernelspec (`diffuse`), which
+scripts/setup.sh installs into .venv/share/jupyter/kernels/diffuse.  When the
+tests run with the venv's python, Jupyter finds it through sys.prefix; for any
+other python we add .venv/share/jupyter to JUPYTER_PATH.
+
+Fixtures:
+  kernel_spec  the installed KernelSpec (fails, not skips, when missing)
+  kernel       one running kernel per test module: .km, .kc, .log_path, .pid
+  fresh_kernel one running kernel for a single test (for tests that kill,
+               shut down or restart it)
+Helpers (importable: `from conftest import ...`):
+  collect_iopub(kc, msg_id)  iopub messages of one request, busy..idle
+  execute(kc, code, **kw)    (reply, outputs) of one execute_request
+"""
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+from queue import Empty
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+VENV = ROOT / ".venv"
+KERNEL_NAME = "diffuse"
+STARTUP_TIMEOUT = 30
+TIMEOUT = 15
+
+# Jupyter state isolated from the user's home (runtime files, config).
+_STATE = Path(tempfile.mkdtemp(prefix="diffuse-tests-"))
+os.environ.setdefault("JUPYTER_PLATFORM_DIRS", "1")
+os.environ["JUPYTER_RUNTIME_DIR"] = str(_STATE / "runtime")
+os.environ["JUPYTER_CONFIG_DIR"] = str(_STATE / "config")
+os.environ["JUPYTER_DATA_DIR"] = str(_STATE / "data")
+os.environ["IPYTHONDIR"] = str(_STATE / "ipython")
+os.environ["PYDEVD_DISABLE_FILE_VALIDATION"] = "1"
+_venv_share = VENV / "share" / "jupyter"
+if Path(sys.prefix).resolve() != VENV.resolve() and _venv_share.is_dir():
+    os.environ["JUPYTER_PATH"] = os.pathsep.join(
+        p for p in (str(_venv_share), os.environ.get("JUPYTER_PATH", "")) if p
+    )
+# The venv's bin first, so subprocesses (`jupyter nbconvert`) are the venv's.
+if (VENV / "bin").is_dir():
+    os.environ["PATH"] = str(VENV / "bin") + os.pathsep + os.environ.get("PATH", "")
+
+from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel  # noqa: E402
+from jupyter_client.manager import KernelManager  # noqa: E402
+
+
+def jupyter_bin(name: str = "jupyter") -> str:
+    """Path of a Jupyter command, preferring the venv's."""
+    p = VENV / "bin" / name
+    return str(p) if p.exists() else name
+
+
+@pytest.fixture(scope="session")
+def kernel_spec():
+    try:
+        return KernelSpecManager().get_kernel_spec(KERNEL_NAME)
+    except NoSuchKernel:
+        pytest.fail(
+            f"kernelspec '{KERNEL_NAME}' is not installed; run ./scripts/setup.sh "
+            f"(looked in {KernelSpecManager().kernel_dirs})"
+        )
+
+
+class RunningKernel:
+    """A kernel process plus a started blocking client."""
+
+    def __init__(self, log_dir: Path, env: dict | None = None):
+        self.log_path = log_dir / f"kernel-{os.getpid()}-{time.monotonic_ns()}.stderr"
+        self._log = open(self.log_path, "wb")
+        self.km = KernelManager(kernel_name=KERNEL_NAME)
+        kw = {"stderr": self._log}
+        if env:
+            kw["env"] = {**os.environ, **env}
+        self.km.start_kernel(**kw)
+        self.kc = self.km.client()
+        self.kc.start_channels()
+        try:
+            self.kc.wait_for_ready(timeout=STARTUP_TIMEOUT)
+        except Exception:
+            self.stop()
+            raise
+
+    @property
+    def pid(self) -> int:
+        return self.km.provisioner.process.pid
+
+    def log_text(self) -> str:
+        self._log.flush()
+        return self.log_path.read_text(errors="replace")
+
+    def flush(self) -> None:
+        """Drop whatever is waiting on shell, iopub and stdin."""
+        for ch in (self.kc.shell_channel, self.kc.iopub_channel, self.kc.stdin_channel):
+            while True:
+                try:
+                    ch.get_msg(timeout=0.05)
+                except Empty:
+                    break
+
+    def stop(self) -> None:
+        try:
+            self.kc.stop_channels()
+        finally:
+            try:
+                if self.km.has_kernel:
+                    self.km.shutdown_kernel(now=False)
+            except Exception:
+                self.km.shutdown_kernel(now=True)
+            self._log.close()
+
+
+@pytest.fixture(scope="module")
+def kernel(kernel_spec, tmp_path_factory):
+    k = RunningKernel(tmp_path_factory.mktemp("kernel"))
+    yield k
+    k.stop()
+
+
+@pytest.fixture
+def fresh_kernel(kernel_spec, tmp_path):
+    k = RunningKernel(tmp_path)
+    yield k
+    k.stop()
+
+
+def collect_iopub(kc, msg_id: str, timeout: float = TIMEOUT) -> list[dict]:
+    """iopub messages whose parent is msg_id, from its busy to its idle
+    (both included).  Messages of other requests are skipped.  Raises
+    TimeoutError when the idle does not come within `timeout` seconds."""
+    out: list[dict] = []
+    deadline = time.monotonic() + timeout
+    while True:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            raise TimeoutError(
+                f"no idle for {msg_id} within {timeout}s; got "
+                f"{[m['msg_type'] for m in out]}"
+            )
+        try:
+            msg = kc.get_iopub_msg(timeout=left)
+        except Empty:
+            continue
+        if msg["parent_header"].get("msg_id") != msg_id:
+            continue
+        out.append(msg)
+        if msg["msg_type"] == "status" and msg["content"]["execution_state"] == "idle":
+            return out
+
+
+def shell_reply(kc, msg_id: str, timeout: float = TIMEOUT) -> dict:
+    """The shell reply to msg_id (other replies are skipped)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            raise TimeoutError(f"no shell reply to {msg_id} within {timeout}s")
+        try:
+            msg = kc.get_shell_msg(timeout=left)
+        except Empty:
+            continue
+        if msg["parent_header"].get("msg_id") == msg_id:
+            return msg
+
+
+def execute(kc, code: str, timeout: float = TIMEOUT, **kw) -> tuple[dict, list[dict]]:
+    """Run one cell; return (execute_reply, outputs) where outputs are the
+    iopub messages between busy and idle, without status and execute_input."""
+    msg_id = kc.execute(code, **kw)
+    reply = shell_reply(kc, msg_id, timeout)
+    msgs = collect_iopub(kc, msg_id, timeout)
+    outputs = [m for m in msgs if m["msg_type"] not in ("status", "execute_input")]
+    return reply, outputs
+
+
+def text_of(outputs: list[dict], mime: str = "text/plain") -> str:
+    """All the text in a list of outputs: streams and `mime` of bundles."""
+    parts = []
+    for m in outputs:
+        c = m["content"]
+        if m["msg_type"] == "stream":
+            parts.append(c["text"])
+        elif "data" in c and mime in c["data"]:
+            parts.append(str(c["data"][mime]))
+    return "".join(parts)

@@ -1,0 +1,65 @@
+"""Execute every notebooks/*.ipynb with the diffuse kernel (nbclient).
+
+Each notebook must run without an error output, and every cell that has
+outputs in the saved notebook must still produce outputs of the same MIME
+types (output_type plus, for rich outputs, the data keys).
+"""
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+
+import nbformat
+import pytest
+from nbclient import NotebookClient
+
+from conftest import KERNEL_NAME, ROOT
+
+NOTEBOOK_DIR = ROOT / "notebooks"
+NOTEBOOKS = sorted(NOTEBOOK_DIR.glob("*.ipynb"))
+CELL_TIMEOUT = 600  # a training cell of the quick profile may take minutes
+
+
+def test_notebooks_folder_exists():
+    assert NOTEBOOK_DIR.is_dir(), f"{NOTEBOOK_DIR} is missing"
+
+
+def output_signature(outputs) -> list[tuple]:
+    """What a cell's outputs look like, independent of their values:
+    (output_type, stream name or sorted MIME keys), in order, with
+    consecutive streams of one name merged (their split is timing)."""
+    sig: list[tuple] = []
+    for o in outputs:
+        t = o["output_type"]
+        if t == "stream":
+            key = (t, o["name"])
+        elif t in ("display_data", "execute_result", "update_display_data"):
+            key = (t, tuple(sorted(o.get("data", {}))))
+        else:
+            key = (t,)
+        if t == "stream" and sig and sig[-1] == key:
+            continue
+        sig.append(key)
+    return sig
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.name for p in NOTEBOOKS])
+def test_notebook_runs(kernel_spec, path: Path):
+    saved = nbformat.read(path, as_version=4)
+    nb = copy.deepcopy(saved)
+    client = NotebookClient(nb, kernel_name=KERNEL_NAME, timeout=CELL_TIMEOUT,
+                            allow_errors=True, resources={"metadata": {"path": str(path.parent)}})
+    client.execute()
+    problems = []
+    for i, (old, new) in enumerate(zip(saved.cells, nb.cells)):
+        if new.cell_type != "code":
+            continue
+        head = f"cell {i} ({new.source.splitlines()[0] if new.source else ''!r})"
+        for o in new.outputs:
+            if o.output_type == "error":
+                problems.append(f"{head}: {o.ename}: {o.evalue}")
+        if old.get("outputs"):
+            want, got = output_signature(old.outputs), output_signature(new.outputs)
+            if want != got:
+                problems.append(f"{head}: outputs changed: saved {want}, now {got}")
+    assert not problems, f"{path.name}:\n  " + "\n  ".join(problems)
