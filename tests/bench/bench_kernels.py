@@ -112,6 +112,24 @@ def proc_status(pid: int) -> dict:
     return out
 
 
+def smaps_by_file(pid: int, top: int = 8) -> list[tuple[str, int]]:
+    """Rss (kB) per mapped file (or [heap]/[stack]/anon), largest first."""
+    per: dict[str, int] = {}
+    cur = None
+    try:
+        with open(f"/proc/{pid}/smaps") as f:
+            for line in f:
+                first = line.split(None, 1)[0]
+                if "-" in first and not first.endswith(":"):
+                    parts = line.split()
+                    cur = os.path.basename(parts[5]) if len(parts) > 5 else "[anon]"
+                elif first == "Rss:" and cur is not None:
+                    per[cur] = per.get(cur, 0) + int(line.split()[1])
+    except OSError:
+        return []
+    return sorted(per.items(), key=lambda kv: -kv[1])[:top]
+
+
 def kernel_cpu_ns(pid: int) -> int:
     v = cpu_clock_ns(pid)
     return v if v is not None else schedstat_ns(pid)
@@ -162,7 +180,7 @@ class Conn:
         s.linger = 0
         # Reconnect fast: the socket connects before the kernel has bound.
         s.setsockopt(zmq.RECONNECT_IVL, 1)
-        s.setsockopt(zmq.RECONNECT_IVL_MAX, 5)
+        s.setsockopt(zmq.RECONNECT_IVL_MAX, 0)  # no backoff: retry every 1 ms
         if kind == zmq.DEALER:
             s.setsockopt(zmq.IDENTITY, uuid.uuid4().hex.encode())
         if kind == zmq.SUB:
@@ -427,7 +445,35 @@ def measure_cold(kernel, ctx, tmpdir, n, timeout_s):
     return {"start_s": times, "start_cpu_ns": cpus, "kernel_info": info}
 
 
-def measure_warm(kernel, ctx, tmpdir, n, warmup, idle_s, timeout_s):
+def perf_start(pid: int, path: str):
+    """Attach `perf record` to a running kernel (steady-state profile)."""
+    p = subprocess.Popen(["perf", "record", "-q", "-e", "cpu-clock", "-F", "4000",
+                          "--call-graph", "dwarf,16384", "-p", str(pid), "-o", path],
+                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    time.sleep(0.5)
+    return p
+
+
+def perf_stop(p, path: str):
+    p.send_signal(signal.SIGINT)
+    p.wait(timeout=60)
+    report = path[:-len(".data")] + ".txt" if path.endswith(".data") else path + ".txt"
+    with open(report, "w") as out:
+        for title, extra in (("by thread", ["--sort", "comm", "-g", "none"]),
+                             ("by library", ["--sort", "comm,dso", "-g", "none"]),
+                             ("self time by symbol", ["--sort", "comm,dso,sym", "-g", "none"]),
+                             ("inclusive time by symbol", ["--children", "--sort", "sym", "-g", "none"])):
+            out.write(f"===== {title} =====\n")
+            out.flush()
+            args = ["perf", "report", "-i", path, "--stdio", "--percent-limit", "0.5"] + extra
+            if "--children" not in extra:
+                args.append("--no-children")
+            txt = subprocess.run(args, capture_output=True, text=True).stdout
+            out.write("\n".join(l for l in txt.splitlines() if l.strip() and not l.startswith("#")) + "\n")
+    return report
+
+
+def measure_warm(kernel, ctx, tmpdir, n, warmup, idle_s, timeout_s, perf_dir=None):
     r = Running(kernel, ctx, tmpdir, timeout_s)
     try:
         r.spawn_and_wait_info()
@@ -440,18 +486,25 @@ def measure_warm(kernel, ctx, tmpdir, n, warmup, idle_s, timeout_s):
             raise HarnessError(f"{kernel.name}: trivial execute {code!r} -> {reply}")
         time.sleep(0.1)
         c0, s0, k0 = kernel_cpu_ns(pid), schedstat_ns(pid), stat_ticks_s(pid)
+        prof = None
+        if perf_dir:
+            perf_path = os.path.join(perf_dir, f"{kernel.name}.perf.data")
+            prof = perf_start(pid, perf_path)
         p0 = time.process_time_ns()
         rtts = []
         for _ in range(n):
             dt, _, _ = r.execute(code)
             rtts.append(dt)
         p1 = time.process_time_ns()
+        if prof is not None:
+            print(f"[{kernel.name}] perf profile: {perf_stop(prof, perf_path)}", file=sys.stderr)
         c1, s1, k1 = kernel_cpu_ns(pid), schedstat_ns(pid), stat_ticks_s(pid)
         # idle: CPU burned while nothing is asked, then RSS
         ci0 = kernel_cpu_ns(pid)
         time.sleep(idle_s)
         ci1 = kernel_cpu_ns(pid)
         st = proc_status(pid)
+        smaps = smaps_by_file(pid)
         if r.conn.bad_sigs:
             raise HarnessError(f"{kernel.name}: {r.conn.bad_sigs} message(s) with a bad HMAC signature")
         return {
@@ -462,6 +515,7 @@ def measure_warm(kernel, ctx, tmpdir, n, warmup, idle_s, timeout_s):
             "idle_cpu_ns_per_s": (ci1 - ci0) / idle_s,
             "client_cpu_per_exec_ns": (p1 - p0) / n,
             "status": st,
+            "smaps": smaps,
         }
     finally:
         r.stop()
@@ -525,11 +579,11 @@ def find_xeus(binary: str | None):
     return Kernel("xeus", [b, "-f", "{connection_file}"], "x = 1"), b
 
 
-def find_proto(binary: str | None):
-    b = binary or os.path.join(ROOT, "build", "bench", "diffuse-proto")
+def find_proto(name: str):
+    b = os.path.join(ROOT, "build", "bench", name)
     if not os.access(b, os.X_OK):
         return None, f"{b} not built (tests/bench/proto-stub/build.sh)"
-    return Kernel("diffuse-proto", [b, "-f", "{connection_file}"], "x = 1"), b
+    return Kernel(name, [b, "-f", "{connection_file}"], "x = 1"), b
 
 
 def version_of(kernel_name, info, where):
@@ -665,6 +719,15 @@ def build_report(results, order, args, elapsed, backend):
             f"| {st.get('VmHWM', 0) / 1024:.1f} MiB | {st.get('Threads', '?')} |")
     lines.append("")
 
+    lines.append("Where the idle RSS is (largest mappings, kB):")
+    lines.append("")
+    for k in order:
+        r = results.get(k)
+        if r is None or "error" in r or not r.get("smaps"):
+            continue
+        lines.append(f"- {k}: " + ", ".join(f"{n} {kb}" for n, kb in r["smaps"]))
+    lines.append("")
+
     if backend:
         lines.append(f"First command that loads the backend: `{args.backend_cmd}` "
                      f"({args.backend_repeats} fresh kernel(s), medians):")
@@ -696,7 +759,8 @@ def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--kernels", default=None,
                     help="comma list of diffuse,diffuse-proto,ipykernel,xeus (default: all that are "
-                         "available; diffuse-proto is our protocol layer with a no-op interpreter)")
+                         "available; diffuse-proto is our protocol layer with a no-op interpreter; "
+                         "diffuse-proto-nossl, only when named, the same with a built-in HMAC-SHA256)")
     ap.add_argument("--quick", action="store_true", help="few iterations; does not write RESULTS unless --out")
     ap.add_argument("--out", default=None, help="report file (default tests/bench/RESULTS-kernel.md)")
     ap.add_argument("--no-write", action="store_true", help="print only")
@@ -710,6 +774,14 @@ def main(argv=None):
     ap.add_argument("--warmup", type=int, default=None)
     ap.add_argument("--idle-s", type=float, default=1.0)
     ap.add_argument("--timeout", type=float, default=30.0, help="seconds to wait for a kernel")
+    ap.add_argument("--wrap", default=None,
+                    help="prefix every kernel's argv with this command, e.g. "
+                         "'strace -f -tt -o /tmp/k.strace' or 'perf record -g -o /tmp/k.perf' "
+                         "(for profiling; the figures then include the tool's cost)")
+    ap.add_argument("--perf", default=None, metavar="DIR",
+                    help="attach `perf record` (cpu-clock, dwarf call graphs) to each kernel during "
+                         "its warm execute loop; writes DIR/<kernel>.perf.data and a text summary "
+                         "DIR/<kernel>.perf.txt (the CPU figures of such a run include perf's cost)")
     ap.add_argument("--backend-cmd", default=None,
                     help="code whose FIRST execute on a fresh kernel is timed vs a trivial execute "
                          "(e.g. 'device', the first command that loads libtorch)")
@@ -729,7 +801,8 @@ def main(argv=None):
     finders = {"diffuse": lambda: find_diffuse(args.diffuse_spec),
                "ipykernel": lambda: find_ipykernel(args.ipykernel_python),
                "xeus": lambda: find_xeus(args.xeus_bin),
-               "diffuse-proto": lambda: find_proto(None)}
+               "diffuse-proto": lambda: find_proto("diffuse-proto"),
+               "diffuse-proto-nossl": lambda: find_proto("diffuse-proto-nossl")}
     explicit = args.kernels is not None
     order = (args.kernels.split(",") if explicit
              else ["diffuse", "diffuse-proto", "ipykernel", "xeus"])
@@ -737,6 +810,8 @@ def main(argv=None):
         if k not in finders:
             ap.error(f"unknown kernel {k!r}")
 
+    if args.perf:
+        os.makedirs(args.perf, exist_ok=True)
     ctx = zmq.Context()
     tmpdir = tempfile.mkdtemp(prefix="dk-bench-")
     results, failed = {}, []
@@ -751,12 +826,14 @@ def main(argv=None):
                 failed.append(name)
             continue
         py = name == "ipykernel"
+        if args.wrap:
+            kernel.argv_template = shlex.split(args.wrap) + kernel.argv_template
         print(f"[{name}] {shlex.join(kernel.argv_template)}", file=sys.stderr)
         try:
             cold = measure_cold(kernel, ctx, tmpdir, args.cold_n_py if py else args.cold_n, args.timeout)
             print(f"[{name}] cold start median {fmt_ms(statistics.median(cold['start_s']))}", file=sys.stderr)
             warm = measure_warm(kernel, ctx, tmpdir, args.rtt_n_py if py else args.rtt_n,
-                                args.warmup, args.idle_s, args.timeout)
+                                args.warmup, args.idle_s, args.timeout, args.perf)
             rt = warm["rtt_s"]
             results[name] = {
                 "version": version_of(name, cold["kernel_info"], where),
@@ -768,6 +845,7 @@ def main(argv=None):
                 "stat_ns": warm["stat_per_exec_ns"],
                 "client_ns": warm["client_cpu_per_exec_ns"], "idle_cpu": warm["idle_cpu_ns_per_s"],
                 "rss_kb": warm["status"]["VmRSS"], "status": warm["status"],
+                "smaps": warm["smaps"],
             }
             print(f"[{name}] RTT median {fmt_us(results[name]['rtt_med'])}, "
                   f"CPU/exec {warm['cpu_per_exec_ns'] / 1e3:.0f} µs, "

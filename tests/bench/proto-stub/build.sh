@@ -16,3 +16,16 @@ gcc -std=c11 -O2 -g -D_POSIX_C_SOURCE=200809L -DDK_VERSION='"proto-stub"' \
     "$out/dk/libdk_proto.a" "$out/dk/libdk_render.a" "$out/dk/libdk_util.a" \
     $(pkg-config --libs libzmq jansson libpng) -lcrypto -lpthread -lm
 echo "built $out/diffuse-proto"
+
+# Experiment: the same with hmac_nossl.c (built-in SHA-256) in place of
+# kernel/proto/hmac.c, linked without libcrypto: what dropping OpenSSL buys.
+objs="$out/dk/nossl-objs"
+rm -rf "$objs" && mkdir -p "$objs"
+(cd "$objs" && ar x "$out/dk/libdk_proto.a" && rm -f hmac.c.o)
+gcc -std=c11 -O2 -g -D_POSIX_C_SOURCE=200809L -DDK_VERSION='"proto-stub-nossl"' \
+    -I"$root/kernel" -o "$out/diffuse-proto-nossl" \
+    "$root/kernel/main.c" "$root/tests/bench/proto-stub/stub_interp.c" \
+    "$root/tests/bench/proto-stub/hmac_nossl.c" "$objs"/*.o \
+    "$out/dk/libdk_render.a" "$out/dk/libdk_util.a" \
+    $(pkg-config --libs libzmq jansson libpng) -lpthread -lm
+echo "built $out/diffuse-proto-nossl"
