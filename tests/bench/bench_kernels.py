@@ -550,7 +550,11 @@ def measure_backend(kernel, ctx, tmpdir, code, repeats, trivial_n, timeout_s, cm
 # Kernel discovery
 # --------------------------------------------------------------------------
 
-def find_diffuse(spec_dir: str | None):
+def find_diffuse(spec_dir: str | None, binary: str | None = None):
+    if binary:
+        if not os.access(binary, os.X_OK):
+            return None, f"{binary} is not an executable"
+        return Kernel("diffuse", [binary, "-f", "{connection_file}"], "x = 1"), binary
     cands = [spec_dir] if spec_dir else [
         os.path.join(ROOT, ".venv", "share", "jupyter", "kernels", "diffuse"),
     ]
@@ -617,7 +621,9 @@ def machine_line():
                     break
     except OSError:
         pass
-    return (f"{os.cpu_count()} CPUs ({model}), Linux {platform.release()}, "
+    load = " ".join(f"{x:.2f}" for x in os.getloadavg())
+    return (f"{os.cpu_count()} CPUs ({model}), load average {load} at the end (other work on the "
+            f"machine skews every figure), Linux {platform.release()}, "
             f"Python {platform.python_version()}, pyzmq {zmq.__version__}, libzmq {zmq.zmq_version()}")
 
 
@@ -765,6 +771,8 @@ def main(argv=None):
     ap.add_argument("--out", default=None, help="report file (default tests/bench/RESULTS-kernel.md)")
     ap.add_argument("--no-write", action="store_true", help="print only")
     ap.add_argument("--diffuse-spec", default=None, help="kernelspec dir of diffuse (default .venv/share/jupyter/kernels/diffuse)")
+    ap.add_argument("--diffuse-bin", default=None,
+                    help="run this diffuse binary directly instead of the kernelspec's argv")
     ap.add_argument("--ipykernel-python", default=None, help="python that runs ipykernel (default: this one)")
     ap.add_argument("--xeus-bin", default=None, help="minimal xeus kernel (default build/bench/xminimal)")
     ap.add_argument("--cold-n", type=int, default=None)
@@ -798,7 +806,7 @@ def main(argv=None):
     args.rtt_n_py = args.rtt_n_py or (100 if q else 500)
     args.warmup = args.warmup if args.warmup is not None else (20 if q else 100)
 
-    finders = {"diffuse": lambda: find_diffuse(args.diffuse_spec),
+    finders = {"diffuse": lambda: find_diffuse(args.diffuse_spec, args.diffuse_bin),
                "ipykernel": lambda: find_ipykernel(args.ipykernel_python),
                "xeus": lambda: find_xeus(args.xeus_bin),
                "diffuse-proto": lambda: find_proto("diffuse-proto"),

@@ -37,5 +37,12 @@ else
   echo "run.sh: xeus-dev not installed; the xeus reference is skipped" >&2
 fi
 
+# Protocol layer alone (our kernel/proto with a no-op interpreter): optional,
+# built from the working tree; a failing build only drops that row.
+if [ "${BENCH_NO_PROTO_STUB:-}" = "" ]; then
+  tests/bench/proto-stub/build.sh >&2 \
+    || echo "run.sh: proto-stub build failed (work in progress?); an older build/bench/diffuse-proto, if any, is used" >&2
+fi
+
 echo "run.sh: python $py" >&2
 exec "$py" tests/bench/bench_kernels.py "$@"

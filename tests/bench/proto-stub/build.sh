@@ -1,31 +1,33 @@
 #!/bin/sh
 # Build build/bench/diffuse-proto: kernel/main.c + kernel/proto + kernel/util
 # with a no-op interpreter (stub_interp.c), to measure the protocol layer
-# alone.  Uses its own CMake build tree (build/bench/dk) for the static
-# libraries, so it never touches build/.
+# alone.  Compiles those sources directly (no CMake), so work in progress in
+# the other layers cannot break it; never touches build/ outside build/bench.
+#
+# Also build/bench/diffuse-proto-nossl, an experiment: the same with
+# hmac_nossl.c (built-in SHA-256) in place of kernel/proto/hmac.c and no
+# libcrypto, to show what dropping OpenSSL would buy.
 set -eu
 root=$(cd "$(dirname "$0")/../../.." && pwd)
 out="$root/build/bench"
-mkdir -p "$out"
-cmake -S "$root" -B "$out/dk" -DDK_TESTS=OFF -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
-cmake --build "$out/dk" -j"$(nproc)" --target dk_proto dk_util dk_render >/dev/null
-# dk_render is listed last so that whatever util/proto pull from it resolves.
-gcc -std=c11 -O2 -g -D_POSIX_C_SOURCE=200809L -DDK_VERSION='"proto-stub"' \
-    -I"$root/kernel" -o "$out/diffuse-proto" \
-    "$root/kernel/main.c" "$root/tests/bench/proto-stub/stub_interp.c" \
-    "$out/dk/libdk_proto.a" "$out/dk/libdk_render.a" "$out/dk/libdk_util.a" \
-    $(pkg-config --libs libzmq jansson libpng) -lcrypto -lpthread -lm
-echo "built $out/diffuse-proto"
-
-# Experiment: the same with hmac_nossl.c (built-in SHA-256) in place of
-# kernel/proto/hmac.c, linked without libcrypto: what dropping OpenSSL buys.
-objs="$out/dk/nossl-objs"
+objs="$out/proto-objs"
 rm -rf "$objs" && mkdir -p "$objs"
-(cd "$objs" && ar x "$out/dk/libdk_proto.a" && rm -f hmac.c.o)
-gcc -std=c11 -O2 -g -D_POSIX_C_SOURCE=200809L -DDK_VERSION='"proto-stub-nossl"' \
-    -I"$root/kernel" -o "$out/diffuse-proto-nossl" \
+CFLAGS="-std=c11 -O2 -g -D_POSIX_C_SOURCE=200809L -I$root/kernel $(pkg-config --cflags libzmq jansson)"
+for src in "$root"/kernel/proto/*.c "$root"/kernel/util/*.c; do
+  # shellcheck disable=SC2086
+  gcc $CFLAGS -c "$src" -o "$objs/$(basename "$(dirname "$src")")_$(basename "$src" .c).o"
+done
+LIBS="$(pkg-config --libs libzmq jansson) -lpthread -lm"
+# shellcheck disable=SC2086
+gcc $CFLAGS -DDK_VERSION='"proto-stub"' -o "$out/diffuse-proto.tmp" \
     "$root/kernel/main.c" "$root/tests/bench/proto-stub/stub_interp.c" \
-    "$root/tests/bench/proto-stub/hmac_nossl.c" "$objs"/*.o \
-    "$out/dk/libdk_render.a" "$out/dk/libdk_util.a" \
-    $(pkg-config --libs libzmq jansson libpng) -lpthread -lm
+    "$objs"/*.o $LIBS -lcrypto
+mv "$out/diffuse-proto.tmp" "$out/diffuse-proto"
+echo "built $out/diffuse-proto"
+rm -f "$objs/proto_hmac.o"
+# shellcheck disable=SC2086
+gcc $CFLAGS -DDK_VERSION='"proto-stub-nossl"' -o "$out/diffuse-proto-nossl.tmp" \
+    "$root/kernel/main.c" "$root/tests/bench/proto-stub/stub_interp.c" \
+    "$root/tests/bench/proto-stub/hmac_nossl.c" "$objs"/*.o $LIBS
+mv "$out/diffuse-proto-nossl.tmp" "$out/diffuse-proto-nossl"
 echo "built $out/diffuse-proto-nossl"
