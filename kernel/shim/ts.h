@@ -1,0 +1,353 @@
+/*
+ * ts.h: the C face of libtorch, the only header the rest of the kernel sees.
+ *
+ * The implementation (ts.cpp, C++) is built into a shared library,
+ * libdiffuse_torch.so, that the kernel loads with dlopen on the first command
+ * that needs tensors (kernel/backend/backend.h).  That keeps libtorch, its
+ * 200 MB of code and its start-up cost out of the protocol core.  The library
+ * exports ONE symbol, ts_api_v1, which returns a table (TsApi, at the end of
+ * this file) holding a pointer to every function declared here; C code calls
+ * through that table: `api->tensor_add(&y, a, b)`.  The prototypes below are
+ * the contract of each table entry; the symbols themselves are hidden.
+ *
+ * The rules, after tch-rs's torch-sys:
+ *  - Handles are distinct opaque types (ts_tensor, ts_generator; ts_module and
+ *    ts_optim arrive with the models), so the compiler tells them apart.
+ *  - Every function returns a ts_status and writes results through
+ *    out-parameters.  No C++ exception ever crosses into C.
+ *  - On failure the message sits in a shim-owned, thread-local buffer read
+ *    with ts_last_error(): one line, "op(shape dtype, ...): what libtorch
+ *    said", valid until the next call into the shim.  Nothing to free.
+ *  - Every returned handle belongs to the caller and is released with its
+ *    kind's free function (NULL is a no-op).  Arguments are borrowed.  On
+ *    error *out is NULL and the inputs are unchanged.
+ *  - Handles are values: no function here writes into an input tensor.
+ *    tensor_select, tensor_slice, tensor_reshape and tensor_permute may
+ *    return views sharing memory with their input; that is invisible as long
+ *    as nothing writes in place.
+ *  - Devices are ints: TS_CPU (-1) or a CUDA index (0, 1, ...);
+ *    TS_DEVICE_DEFAULT means "the chosen device" (CUDA 0 when there is one,
+ *    else the CPU; ts_set_device changes it).
+ *  - Shapes are (const int64_t *shape, int ndim), at most TS_MAX_DIMS dims.
+ *
+ * Interrupts: every function here is one bounded libtorch call (a few ms to a
+ * few s at the sizes the course uses) and libtorch cannot be stopped inside a
+ * kernel, so the loops that poll dk_interrupted() live above the shim.
+ * TS_INTERRUPTED is reserved for the long shim calls to come (a whole UNet
+ * forward), which will poll a callback between blocks.
+ */
+#ifndef DK_TS_H
+#define DK_TS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Bump on any change to TsApi, a struct or an enum below; the loader refuses
+ * a library built for another version. */
+#define TS_API_VERSION 1
+
+#define TS_MAX_DIMS 8
+
+typedef enum {
+    TS_OK = 0,
+    TS_ERR,         /* libtorch refused: bad shape, dtype, argument ... */
+    TS_OOM,         /* out of memory (GPU or host) */
+    TS_INTERRUPTED  /* stopped by the interrupt check (reserved, see above) */
+} ts_status;
+
+#if defined(__GNUC__)
+#define TS_MUST_CHECK __attribute__((warn_unused_result))
+#else
+#define TS_MUST_CHECK
+#endif
+
+typedef struct ts_tensor ts_tensor;
+typedef struct ts_generator ts_generator;
+
+/* Element types.  ORDER MATTERS: ts.cpp maps them by value. */
+typedef enum {
+    TS_F32 = 0,
+    TS_F16,
+    TS_BF16,
+    TS_F64,
+    TS_I64,
+    TS_I32,
+    TS_U8,
+    TS_BOOL
+} ts_dtype;
+
+#define TS_CPU (-1)
+#define TS_DEVICE_DEFAULT (-2)
+
+typedef enum {
+    TS_INTERP_NEAREST = 0,
+    TS_INTERP_BILINEAR,
+    TS_INTERP_BICUBIC
+} ts_interp;
+
+typedef enum {
+    TS_PAD_CONSTANT = 0,
+    TS_PAD_REFLECT,
+    TS_PAD_REPLICATE,
+    TS_PAD_CIRCULAR
+} ts_pad_mode;
+
+/* What the process runs on; filled by ts_info. */
+typedef struct ts_device_info {
+    int torch_major, torch_minor, torch_patch; /* libtorch's version */
+    int cuda_available;   /* libtorch has CUDA and sees at least one GPU */
+    int cuda_count;       /* number of GPUs it sees */
+    char cuda_name[128];  /* GPU 0's name, "" when there is none */
+    uint64_t cuda_memory; /* GPU 0's total memory in bytes, 0 if unknown */
+    int device;           /* the chosen device: TS_CPU or a CUDA index */
+    int threads;          /* libtorch's intra-op thread count */
+    int cores;            /* CPUs this process may run on */
+    char blas_name[32];   /* "OpenBLAS", "reference BLAS", "MKL", "BLIS",
+                             "none loaded" */
+    char blas_path[256];  /* the BLAS library mapped into the process, from
+                             /proc/self/maps; "" when none is */
+} ts_device_info;
+
+/* The element type's name: "float32", "uint8", ...; "?" if out of range. */
+static inline const char *ts_dtype_name(ts_dtype d)
+{
+    static const char *const names[] = {"float32", "float16", "bfloat16",
+                                        "float64", "int64",   "int32",
+                                        "uint8",   "bool"};
+    return (unsigned)d < sizeof names / sizeof names[0] ? names[d] : "?";
+}
+
+/* ---- errors --------------------------------------------------------------- */
+
+/* The message of the last failed call on this thread, "" after a success.
+ * Owned by the shim; valid until the next call. */
+const char *ts_last_error(void);
+
+/* ---- process set-up ------------------------------------------------------- */
+
+/* Fill *out with libtorch's version, the GPUs it sees, the chosen device,
+ * the thread count and the BLAS library the process loaded. */
+ts_status ts_info(ts_device_info *out) TS_MUST_CHECK;
+
+/* Choose the device that TS_DEVICE_DEFAULT means: TS_CPU forces the CPU,
+ * n >= 0 picks CUDA n (TS_ERR if there is no such GPU). */
+ts_status ts_set_device(int device) TS_MUST_CHECK;
+
+/* Set libtorch's intra-op thread count; n <= 0 means one per core the
+ * process may run on (Debian's libtorch starts with 1).  *got (may be NULL)
+ * receives the count libtorch reports afterwards. */
+ts_status ts_set_threads(int n, int *got) TS_MUST_CHECK;
+
+/* Seed libtorch's global generators (CPU and every GPU). */
+ts_status ts_manual_seed(uint64_t seed) TS_MUST_CHECK;
+
+/* ---- generators ----------------------------------------------------------- */
+
+/* A private random stream seeded with `seed`.  It lives on the CPU: noise is
+ * drawn there in float32 and then moved and cast, so one seed gives the same
+ * numbers on every device and dtype. */
+ts_status ts_generator_new(ts_generator **out, uint64_t seed) TS_MUST_CHECK;
+void ts_generator_free(ts_generator *g);
+
+/* ---- tensors: life cycle and queries ---------------------------------------- */
+
+void ts_tensor_free(ts_tensor *t);
+
+/* A new CPU tensor holding a copy of `data`, read as elements of `dtype` in
+ * row-major order; shape[0..ndim) (ndim 0 = a scalar). */
+ts_status ts_tensor_from_data(ts_tensor **out, const void *data,
+                              const int64_t *shape, int ndim,
+                              ts_dtype dtype) TS_MUST_CHECK;
+
+/* Copy t's elements out, converted to `dtype`, row-major, whatever t's
+ * device and layout.  `numel` must equal t's element count. */
+ts_status ts_tensor_to_data(const ts_tensor *t, void *data, int64_t numel,
+                            ts_dtype dtype) TS_MUST_CHECK;
+
+/* t's shape into dims[0..cap); *ndim gets the true rank (TS_ERR if > cap). */
+ts_status ts_tensor_shape(const ts_tensor *t, int64_t *dims, int cap,
+                          int *ndim) TS_MUST_CHECK;
+ts_status ts_tensor_dtype(const ts_tensor *t, ts_dtype *out) TS_MUST_CHECK;
+/* TS_CPU or the CUDA index. */
+ts_status ts_tensor_device(const ts_tensor *t, int *out) TS_MUST_CHECK;
+/* The value of a one-element tensor, as a double. */
+ts_status ts_tensor_item(const ts_tensor *t, double *out) TS_MUST_CHECK;
+
+/* ---- tensors: creation ------------------------------------------------------ */
+
+ts_status ts_tensor_zeros(ts_tensor **out, const int64_t *shape, int ndim,
+                          ts_dtype dtype, int device) TS_MUST_CHECK;
+ts_status ts_tensor_ones(ts_tensor **out, const int64_t *shape, int ndim,
+                         ts_dtype dtype, int device) TS_MUST_CHECK;
+ts_status ts_tensor_full(ts_tensor **out, const int64_t *shape, int ndim,
+                         double value, ts_dtype dtype,
+                         int device) TS_MUST_CHECK;
+
+/* Standard normal noise.  g NULL draws from the global CPU generator
+ * (ts_manual_seed); either way the draw happens on the CPU (see
+ * ts_generator_new).  dtype must be a floating type. */
+ts_status ts_tensor_randn(ts_tensor **out, const int64_t *shape, int ndim,
+                          ts_dtype dtype, int device,
+                          ts_generator *g) TS_MUST_CHECK;
+/* Noise with x's shape, dtype and device. */
+ts_status ts_tensor_randn_like(ts_tensor **out, const ts_tensor *x,
+                               ts_generator *g) TS_MUST_CHECK;
+
+/* ---- tensors: arithmetic (broadcasting as in PyTorch) ---------------------- */
+
+ts_status ts_tensor_add(ts_tensor **out, const ts_tensor *a,
+                        const ts_tensor *b) TS_MUST_CHECK;
+ts_status ts_tensor_sub(ts_tensor **out, const ts_tensor *a,
+                        const ts_tensor *b) TS_MUST_CHECK;
+ts_status ts_tensor_mul(ts_tensor **out, const ts_tensor *a,
+                        const ts_tensor *b) TS_MUST_CHECK;
+ts_status ts_tensor_div(ts_tensor **out, const ts_tensor *a,
+                        const ts_tensor *b) TS_MUST_CHECK;
+/* a + s, a - s, a * s, a / s. */
+ts_status ts_tensor_add_scalar(ts_tensor **out, const ts_tensor *a,
+                               double s) TS_MUST_CHECK;
+ts_status ts_tensor_sub_scalar(ts_tensor **out, const ts_tensor *a,
+                               double s) TS_MUST_CHECK;
+ts_status ts_tensor_mul_scalar(ts_tensor **out, const ts_tensor *a,
+                               double s) TS_MUST_CHECK;
+ts_status ts_tensor_div_scalar(ts_tensor **out, const ts_tensor *a,
+                               double s) TS_MUST_CHECK;
+/* alpha*a + beta*b in one call: the forward process
+ * (sqrt(ab)*x0 + sqrt(1-ab)*eps), a DDPM or Euler step, CFG. */
+ts_status ts_tensor_axpby(ts_tensor **out, double alpha, const ts_tensor *a,
+                          double beta, const ts_tensor *b) TS_MUST_CHECK;
+ts_status ts_tensor_sqrt(ts_tensor **out, const ts_tensor *x) TS_MUST_CHECK;
+/* Clamp to [lo, hi]; pass -INFINITY or INFINITY for an open side. */
+ts_status ts_tensor_clamp(ts_tensor **out, const ts_tensor *x, double lo,
+                          double hi) TS_MUST_CHECK;
+
+/* ---- tensors: reductions ---------------------------------------------------- */
+
+/* Mean (std: unbiased standard deviation) over dims[0..ndims); ndims 0
+ * reduces over everything to a scalar.  keepdim keeps reduced dims as 1. */
+ts_status ts_tensor_mean(ts_tensor **out, const ts_tensor *x,
+                         const int64_t *dims, int ndims,
+                         int keepdim) TS_MUST_CHECK;
+ts_status ts_tensor_std(ts_tensor **out, const ts_tensor *x,
+                        const int64_t *dims, int ndims,
+                        int keepdim) TS_MUST_CHECK;
+
+/* ---- tensors: linear algebra and convolution ------------------------------- */
+
+ts_status ts_tensor_matmul(ts_tensor **out, const ts_tensor *a,
+                           const ts_tensor *b) TS_MUST_CHECK;
+
+/* 2-D convolution. x: (N, C, H, W); w: (O, C/groups, kh, kw); bias: (O) or
+ * NULL; stride and padding are (h, w) pairs; zero padding.  A depthwise
+ * blur is groups = C with w of shape (C, 1, kh, kw). */
+ts_status ts_tensor_conv2d(ts_tensor **out, const ts_tensor *x,
+                           const ts_tensor *w, const ts_tensor *bias,
+                           const int64_t stride[2], const int64_t padding[2],
+                           int64_t groups) TS_MUST_CHECK;
+
+/* ---- tensors: resampling ---------------------------------------------------- */
+
+/* Pad the last dims: pads = (left, right[, top, bottom[, front, back]]), as
+ * torch.nn.functional.pad.  `value` is used by TS_PAD_CONSTANT only;
+ * reflect/replicate/circular need a 3-D, 4-D or 5-D x. */
+ts_status ts_tensor_pad(ts_tensor **out, const ts_tensor *x,
+                        const int64_t *pads, int npads, ts_pad_mode mode,
+                        double value) TS_MUST_CHECK;
+
+/* Resize x (N, C, H, W) to (N, C, height, width).  align_corners and
+ * antialias apply to bilinear and bicubic only (antialias matters when
+ * shrinking, like PIL); nearest ignores both. */
+ts_status ts_tensor_interpolate(ts_tensor **out, const ts_tensor *x,
+                                int64_t height, int64_t width,
+                                ts_interp mode, int align_corners,
+                                int antialias) TS_MUST_CHECK;
+
+/* ---- tensors: devices and types --------------------------------------------- */
+
+/* A copy on `device` (TS_CPU, a CUDA index, TS_DEVICE_DEFAULT). */
+ts_status ts_tensor_to_device(ts_tensor **out, const ts_tensor *x,
+                              int device) TS_MUST_CHECK;
+ts_status ts_tensor_to_dtype(ts_tensor **out, const ts_tensor *x,
+                             ts_dtype dtype) TS_MUST_CHECK;
+
+/* ---- tensors: shape ----------------------------------------------------------- */
+
+/* Same elements, new shape (one entry may be -1). */
+ts_status ts_tensor_reshape(ts_tensor **out, const ts_tensor *x,
+                            const int64_t *shape, int ndim) TS_MUST_CHECK;
+/* Reorder dims: out dim i is x's dim perm[i] (HWC -> CHW is {2, 0, 1}). */
+ts_status ts_tensor_permute(ts_tensor **out, const ts_tensor *x,
+                            const int64_t *perm, int ndim) TS_MUST_CHECK;
+/* Join n tensors along an existing dim (cat) or a new one (stack). */
+ts_status ts_tensor_cat(ts_tensor **out, const ts_tensor *const *xs, int n,
+                        int64_t dim) TS_MUST_CHECK;
+ts_status ts_tensor_stack(ts_tensor **out, const ts_tensor *const *xs, int n,
+                          int64_t dim) TS_MUST_CHECK;
+/* x[..., index, ...] along dim; the dim disappears.  Negative counts from
+ * the end, as in Python. */
+ts_status ts_tensor_select(ts_tensor **out, const ts_tensor *x, int64_t dim,
+                           int64_t index) TS_MUST_CHECK;
+/* x[..., start:end:step, ...] along dim (Python semantics, step > 0). */
+ts_status ts_tensor_slice(ts_tensor **out, const ts_tensor *x, int64_t dim,
+                          int64_t start, int64_t end,
+                          int64_t step) TS_MUST_CHECK;
+/* Reverse the order along each of dims[0..ndims). */
+ts_status ts_tensor_flip(ts_tensor **out, const ts_tensor *x,
+                         const int64_t *dims, int ndims) TS_MUST_CHECK;
+
+/* ---- the table ---------------------------------------------------------------- */
+
+/* Every entry of TsApi, in order.  The struct below and the table in ts.cpp
+ * are both generated from this list, so they cannot drift apart; each entry
+ * has the type of the ts_<name> prototype above. */
+#define TS_API_FUNCS(X)                                                    \
+    X(last_error) X(info) X(set_device) X(set_threads) X(manual_seed)      \
+    X(generator_new) X(generator_free)                                     \
+    X(tensor_free) X(tensor_from_data) X(tensor_to_data) X(tensor_shape)   \
+    X(tensor_dtype) X(tensor_device) X(tensor_item)                        \
+    X(tensor_zeros) X(tensor_ones) X(tensor_full) X(tensor_randn)          \
+    X(tensor_randn_like)                                                   \
+    X(tensor_add) X(tensor_sub) X(tensor_mul) X(tensor_div)                \
+    X(tensor_add_scalar) X(tensor_sub_scalar) X(tensor_mul_scalar)         \
+    X(tensor_div_scalar) X(tensor_axpby) X(tensor_sqrt) X(tensor_clamp)    \
+    X(tensor_mean) X(tensor_std)                                           \
+    X(tensor_matmul) X(tensor_conv2d)                                      \
+    X(tensor_pad) X(tensor_interpolate)                                    \
+    X(tensor_to_device) X(tensor_to_dtype)                                 \
+    X(tensor_reshape) X(tensor_permute) X(tensor_cat) X(tensor_stack)      \
+    X(tensor_select) X(tensor_slice) X(tensor_flip)
+
+#ifdef __cplusplus
+#define TS_TYPEOF(x) decltype(x)
+#else
+#define TS_TYPEOF(x) __typeof__(x)
+#endif
+
+typedef struct TsApi {
+    int version;   /* TS_API_VERSION the library was built with: first, so a
+                      loader can read it whatever else changed */
+    int size;      /* sizeof(TsApi) in the library */
+    const char *torch_version; /* "1.13.0", for messages */
+#define TS_API_FIELD(name) TS_TYPEOF(ts_##name) *name;
+    TS_API_FUNCS(TS_API_FIELD)
+#undef TS_API_FIELD
+} TsApi;
+
+/* The one exported symbol of libdiffuse_torch.so (everything else is built
+ * hidden): the loader dlsym()s it, calls it, and checks `version` first. */
+#define TS_API_SYMBOL "ts_api_v1"
+typedef const TsApi *(*ts_api_fn)(void);
+#if defined(__GNUC__)
+__attribute__((visibility("default")))
+#endif
+const TsApi *ts_api_v1(void);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif
