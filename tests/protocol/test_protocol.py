@@ -136,7 +136,9 @@ def test_busy_idle_around_every_request(kernel, request_type):
     reply = shell_reply(kc, msg_id)
     assert reply["msg_type"] == f"{request_type}_reply"
     assert reply["parent_header"]["msg_id"] == msg_id
-    assert reply["content"]["status"] == "ok"
+    # is_complete_reply's status is the verdict, not ok/error
+    assert reply["content"]["status"] == (
+        "incomplete" if request_type == "is_complete" else "ok")
     msgs = collect_iopub(kc, msg_id)
     assert msgs[0]["msg_type"] == "status"
     assert msgs[0]["content"]["execution_state"] == "busy"
@@ -543,7 +545,7 @@ def test_is_complete(kernel):
             assert isinstance(rep["content"]["indent"], str)
 
 
-@pytest.mark.parametrize("prefix", ['s = "héllo"\n', 's = "😀é"\n', ""])
+@pytest.mark.parametrize("prefix", ['s = "héllo"\n', 's = "😀é"\n', ""], ids=["latin", "astral", "ascii"])
 def test_complete_counts_code_points(kernel, prefix):
     kc = kernel.kc
     code = prefix + "prin"
