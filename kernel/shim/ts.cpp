@@ -20,6 +20,7 @@
 #include <ATen/ATen.h>              /* at::Tensor and the operators */
 #include <ATen/CPUGeneratorImpl.h>  /* createCPUGenerator, getDefaultCPUGenerator */
 #include <ATen/Parallel.h>          /* set_num_threads, get_num_threads */
+#include <ATen/Version.h>           /* show_config */
 #include <c10/util/Exception.h>     /* c10::Error, the OOM class */
 #include <torch/cuda.h>             /* is_available, device_count */
 #include <torch/nn/functional/padding.h>
@@ -325,6 +326,19 @@ static void find_blas(char *name, size_t name_cap, char *path, size_t path_cap)
     fclose(f);
 }
 
+/* libtorch's BLAS_INFO build setting, from at::show_config(). */
+static void blas_build(char *out, size_t cap)
+{
+    std::string cfg = at::show_config();
+    size_t pos = cfg.find("BLAS_INFO=");
+    std::string v = "unknown";
+    if (pos != std::string::npos) {
+        pos += strlen("BLAS_INFO=");
+        v = cfg.substr(pos, cfg.find_first_of(", \n", pos) - pos);
+    }
+    snprintf(out, cap, "%s", v.c_str());
+}
+
 /* GPU n's name and memory from the CUDA driver libtorch already loaded
  * (libcuda.so.1; RTLD_NOLOAD: never load it ourselves).  The driver API's
  * few calls used here take only ints, chars and size_t, so no CUDA header is
@@ -372,7 +386,10 @@ extern "C" ts_status ts_info(ts_device_info *out)
         d.device = default_device();
         d.threads = at::get_num_threads();
         d.cores = usable_cores();
+        blas_build(d.blas_build, sizeof d.blas_build);
         find_blas(d.blas_name, sizeof d.blas_name, d.blas_path, sizeof d.blas_path);
+        if (!d.blas_path[0] && strcmp(d.blas_build, "mkl") == 0)
+            snprintf(d.blas_name, sizeof d.blas_name, "MKL");
         *out = d;
     });
 }

@@ -106,10 +106,14 @@ typedef struct ts_device_info {
     int device;           /* the chosen device: TS_CPU or a CUDA index */
     int threads;          /* libtorch's intra-op thread count */
     int cores;            /* CPUs this process may run on */
+    char blas_build[32];  /* libtorch's build setting BLAS_INFO: "generic"
+                             (Debian: whatever libblas.so.3 the system
+                             selects), "mkl" (official builds, linked in) */
     char blas_name[32];   /* "OpenBLAS", "reference BLAS", "MKL", "BLIS",
-                             "none loaded" */
+                             "ATLAS", "none loaded" */
     char blas_path[256];  /* the BLAS library mapped into the process, from
-                             /proc/self/maps; "" when none is */
+                             /proc/self/maps; "" when none is (MKL linked
+                             into libtorch shows as "MKL" with no path) */
 } ts_device_info;
 
 /* The element type's name: "float32", "uint8", ...; "?" if out of range. */

@@ -125,9 +125,10 @@ static void test_info(void)
     ts_device_info d;
     CHECK(ok(A->info(&d), "info"));
     printf("torch %d.%d.%d, cuda %d (%d: %s), device %d, threads %d of %d cores, "
-           "BLAS %s %s\n",
+           "BLAS %s (build: %s) %s\n",
            d.torch_major, d.torch_minor, d.torch_patch, d.cuda_available, d.cuda_count,
-           d.cuda_name, d.device, d.threads, d.cores, d.blas_name, d.blas_path);
+           d.cuda_name, d.device, d.threads, d.cores, d.blas_name, d.blas_build,
+           d.blas_path);
     CHECK(d.torch_major >= 1);
     /* The chosen device is the GPU when there is one, else the CPU. */
     CHECK(d.device == (d.cuda_available ? 0 : TS_CPU));
@@ -144,10 +145,16 @@ static void test_info(void)
     CHECK(ok(A->set_threads(1, &got), "set_threads") && got == 1);
     CHECK(ok(A->set_threads(0, &got), "set_threads") && got == d.cores);
 
-    /* The BLAS libtorch loaded is the one the alternatives system selects. */
+    /* A libtorch built for a "generic" BLAS (Debian's) loads the
+     * libblas.so.3 the alternatives system selects; the official builds
+     * carry MKL inside. */
     char sel[512];
     selected_blas(sel, sizeof sel);
-    if (strstr(sel, "openblas")) {
+    if (strcmp(d.blas_build, "generic") != 0) {
+        printf("libtorch brings its own BLAS (%s): reported as %s\n", d.blas_build,
+               d.blas_name);
+        CHECK(strcmp(d.blas_build, "mkl") != 0 || strcmp(d.blas_name, "MKL") == 0);
+    } else if (strstr(sel, "openblas")) {
         CHECK_STR(d.blas_name, "OpenBLAS");
         CHECK(strstr(d.blas_path, "openblas") != NULL);
     } else if (strstr(sel, "/blas/")) {
