@@ -86,6 +86,12 @@ json_t *interp_complete(Interp *in, const char *code, size_t cursor);
 json_t *interp_inspect(Interp *in, const char *code, size_t cursor,
                        int detail_level);
 
+/* Sandbox mode (for fuzzing and tests): with on != 0, commands that wait
+ * (sleep with a positive time, ask) fail at once instead of blocking, and
+ * lists and strings are capped at 100,000 items / 1 MB so no cell can
+ * exhaust memory.  Off by default. */
+void interp_set_sandbox(Interp *in, int on);
+
 /* The language's version string, e.g. "0.1.0". */
 const char *interp_language_version(void);
 

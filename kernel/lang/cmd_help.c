@@ -1,0 +1,176 @@
+/*
+ * cmd_help.c: the `help` command and the help texts generated from the
+ * registry (see cmd_help.h).  Groups are listed alphabetically and
+ * commands by name inside a group, so the output is stable.
+ */
+#include "cmd_help.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "eval.h"
+#include "suggest.h"
+
+#define MAX_GROUPS 64
+
+/* The distinct group names, sorted, in groups[]; returns their count. */
+static size_t list_groups(const char **groups)
+{
+    size_t n, ng = 0;
+    const Command *const *all = registry_all(&n);
+    for (size_t i = 0; i < n; i++) {
+        size_t g = 0;
+        while (g < ng && strcmp(groups[g], all[i]->group) != 0)
+            g++;
+        if (g == ng && ng < MAX_GROUPS)
+            groups[ng++] = all[i]->group;
+    }
+    for (size_t i = 1; i < ng; i++)
+        for (size_t j = i; j > 0 && strcmp(groups[j - 1], groups[j]) > 0; j--) {
+            const char *t = groups[j];
+            groups[j] = groups[j - 1];
+            groups[j - 1] = t;
+        }
+    return ng;
+}
+
+void cmd_help_reference(StrBuf *out)
+{
+    const char *groups[MAX_GROUPS];
+    size_t ng = list_groups(groups), n;
+    const Command *const *all = registry_all(&n);
+    strbuf_puts(out, "## Commands\n");
+    for (size_t g = 0; g < ng; g++) {
+        strbuf_printf(out, "\n### %s\n", groups[g]);
+        for (size_t i = 0; i < n; i++) {
+            if (strcmp(all[i]->group, groups[g]) != 0)
+                continue;
+            strbuf_addc(out, '\n');
+            registry_help_markdown(all[i], 4, 1, out);
+        }
+    }
+}
+
+static json_t *bundle(StrBuf *md, StrBuf *text)
+{
+    json_t *data = json_object();
+    if (data && !md->oom && !text->oom) {
+        json_object_set_new(data, "text/markdown",
+                            value_json_text(strbuf_cstr(md)));
+        json_object_set_new(data, "text/plain",
+                            value_json_text(strbuf_cstr(text)));
+    } else {
+        json_decref(data);
+        data = NULL;
+    }
+    strbuf_free(md);
+    strbuf_free(text);
+    return data;
+}
+
+json_t *cmd_help_bundle(const Command *cmd, int with_example)
+{
+    StrBuf md, text;
+    strbuf_init(&md);
+    strbuf_init(&text);
+    registry_help_markdown(cmd, 3, with_example, &md);
+    registry_help_text(cmd, with_example, &text);
+    return bundle(&md, &text);
+}
+
+json_t *cmd_help_variable_bundle(const char *name, const Value *v)
+{
+    StrBuf md, text;
+    strbuf_init(&md);
+    strbuf_init(&text);
+    char *summary = value_summary(v);
+    strbuf_printf(&md, "`%s` is a variable of type **%s**:\n\n```\n%s\n```\n",
+                  name, value_type_name(v), summary ? summary : "");
+    strbuf_printf(&text, "%s: %s\n%s", name, value_type_name(v),
+                  summary ? summary : "");
+    free(summary);
+    return bundle(&md, &text);
+}
+
+/* `help` alone: every command, grouped, one line each. */
+static json_t *overview(void)
+{
+    const char *groups[MAX_GROUPS];
+    size_t ng = list_groups(groups), n;
+    const Command *const *all = registry_all(&n);
+    StrBuf md, text, usage;
+    strbuf_init(&md);
+    strbuf_init(&text);
+    strbuf_init(&usage);
+    strbuf_puts(&md, "## Commands\n");
+    strbuf_puts(&text, "Commands\n");
+    for (size_t g = 0; g < ng; g++) {
+        strbuf_printf(&md, "\n### %s\n\n| command | what it does |\n"
+                      "|---|---|\n", groups[g]);
+        strbuf_printf(&text, "\n%s:\n", groups[g]);
+        for (size_t i = 0; i < n; i++) {
+            if (strcmp(all[i]->group, groups[g]) != 0)
+                continue;
+            usage.len = 0;
+            registry_usage(all[i], &usage);
+            strbuf_printf(&md, "| `%s` | %s |\n", strbuf_cstr(&usage),
+                          all[i]->summary);
+            strbuf_printf(&text, "  %-28s %s\n", strbuf_cstr(&usage),
+                          all[i]->summary);
+        }
+    }
+    static const char tail[] =
+        "Arguments in [brackets] are optional and show their default; "
+        "give them by position or by name (`clear wait=true`).\n\n"
+        "Type `help NAME` for one command's details and an example, "
+        "e.g. `help print`.\n\nExample:\n\n```\n"
+        "steps = 990..0 by -30\nprint \"first\" steps[0] \"last\" steps[-1]\n"
+        "help range\n```\n";
+    strbuf_printf(&md, "\n%s", tail);
+    strbuf_printf(&text, "\n%s", tail);
+    strbuf_free(&usage);
+    return bundle(&md, &text);
+}
+
+static dk_status cmd_help(CallCtx *cx, Value **args, Value **out)
+{
+    json_t *data;
+    if (args[0]->kind == VAL_NONE) {
+        data = overview();
+    } else {
+        const char *name = args[0]->as.str.bytes;
+        const Command *cmd = registry_find(name, args[0]->as.str.len);
+        const Value *v = cmd ? NULL : vars_get(cx->in->vars, name);
+        if (!cmd && !v) {
+            dk_status st = eval_unknown_name(cx->in, name, cx->arg_spans[0],
+                                             cx->err);
+            if (!cx->err->hint || strncmp(cx->err->hint, "did you", 7) != 0)
+                dk_err_hint(cx->err, "type help to list every command");
+            return st;
+        }
+        data = cmd ? cmd_help_bundle(cmd, 1)
+                   : cmd_help_variable_bundle(name, v);
+    }
+    if (!data)
+        return cx_error(cx, -1, DK_ERR_OOM, "out of memory");
+    cx_display(cx, data, NULL);
+    return DK_OK;
+}
+
+static const ArgSpec help_args[] = {
+    {"name", VT_WORD | VT_STRING | VT_NONE, "none",
+     "a command or variable to explain; without it, every command is listed", NULL},
+};
+
+static const Command commands[] = {
+    {"help", "Help", "Explain the commands, one command, or a variable.",
+     "`help` alone lists every command by group with its usage line. "
+     "`help NAME` shows one command's arguments, their defaults and an "
+     "example, or the type and value of a variable. In a notebook, "
+     "Shift+Tab on a name shows the same help.",
+     "help\nhelp print",
+     help_args, 1, 0, cmd_help, 0},
+};
+
+const CommandTable cmd_help_table = {commands,
+                                     sizeof commands / sizeof commands[0]};

@@ -1,0 +1,63 @@
+/*
+ * eval.h: the interpreter's insides and the tree walker.
+ *
+ * struct Interp is shared by the files of kernel/lang (commands read and
+ * change variables through it); the protocol layer only sees the opaque
+ * handle of interp.h.  Evaluation walks the tree of ast.h, looks names up
+ * in the VarTable, and calls commands through the registry after binding
+ * and checking their arguments once, generically.
+ *
+ * Ownership: eval_* return NEW references in *out; on failure *out is NULL
+ * and err is set with a span inside the cell.
+ */
+#ifndef DK_EVAL_H
+#define DK_EVAL_H
+
+#include "ast.h"
+#include "interp.h"
+#include "lexer.h"
+#include "parser.h"
+#include "vars.h"
+
+/* Size limits keep one cell from eating the machine (or the fuzzer). */
+#define EVAL_MAX_ITEMS 10000000u     /* items in one list */
+#define EVAL_MAX_BYTES (256u << 20)  /* bytes in one string */
+
+struct Interp {
+    VarTable *vars;
+    Arena arena;       /* the tree of the cell being run; reset per cell */
+    TokenVec toks;     /* its tokens; buffer reused */
+    int sandbox;       /* interp_set_sandbox: no blocking, small limits */
+    size_t max_items;
+    size_t max_bytes;
+};
+
+/* Lex and parse src into in's arena (after resetting it).  `expression`
+ * parses exactly one expression.  Diagnostics end up in prog. */
+void eval_parse(Interp *in, const char *src, int expression, Program *prog);
+
+/* Run the statements of prog.  *last gets the value of the last statement
+ * when it is a bare expression (a new reference; none when it gave no
+ * value), else NULL.  Stops at the first error. */
+dk_status eval_program(Interp *in, const Program *prog, const Outlet *out,
+                       Value **last, DkErr *err);
+
+/* Evaluate a constant expression (a command's default) with no variables
+ * and no output.  *out is a new reference. */
+dk_status eval_constant(const char *src, Value **out, DkErr *err);
+
+/* The inclusive range from..to (by step, or +1/-1 toward `to` when by is
+ * NULL) as a new list in *out.  ValueError for a zero step, a step that
+ * never reaches `to`, or more numbers than the interpreter allows. */
+dk_status eval_range(const Interp *in, double from, double to,
+                     const double *by, Value **out, DkErr *err);
+
+/* An Outlet that drops all output and refuses input. */
+extern const Outlet eval_null_outlet;
+
+/* Unknown name: sets a NameError with "did you mean" over the variables,
+ * the commands and the keywords. */
+dk_status eval_unknown_name(Interp *in, const char *name, Span span,
+                            DkErr *err);
+
+#endif

@@ -1,0 +1,135 @@
+/*
+ * test_parser.c: the shape of the tree (precedence, command arguments,
+ * Ruby's minus rule) and syntax errors with their positions and hints.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "check.h"
+#include "lang/eval.h"
+#include "lang/parser.h"
+
+static Interp *in;
+static Program prog;
+
+static Node *parse1(const char *src)
+{
+    eval_parse(in, src, 0, &prog);
+    return prog.ndiags == 0 && prog.n == 1 ? prog.stmts[0] : NULL;
+}
+
+static int is_op(const Node *n, TokenType op)
+{
+    return n && n->kind == NODE_BINARY && n->as.op.op == op;
+}
+
+int main(void)
+{
+    in = interp_new();
+
+    /* Precedence. */
+    Node *n = parse1("1 + 2 * 3");
+    CHECK(is_op(n, TOK_PLUS) && is_op(n->as.op.b, TOK_STAR));
+    n = parse1("-2 ** 2");
+    CHECK(n && n->kind == NODE_UNARY && is_op(n->as.op.a, TOK_POW));
+    n = parse1("2 ** 3 ** 2");
+    CHECK(is_op(n, TOK_POW) && is_op(n->as.op.b, TOK_POW));
+    n = parse1("not a == b or c and d");
+    CHECK(is_op(n, TOK_OR) && n->as.op.a->kind == NODE_UNARY &&
+          is_op(n->as.op.b, TOK_AND));
+    n = parse1("0..n - 1 by 2");
+    CHECK(n && n->kind == NODE_RANGE && is_op(n->as.range.to, TOK_MINUS) &&
+          n->as.range.by && n->as.range.by->kind == NODE_NUMBER);
+    n = parse1("xs[0][-1]");
+    CHECK(n && n->kind == NODE_INDEX && n->as.index.obj->kind == NODE_INDEX);
+
+    /* Assignment. */
+    n = parse1("x = 1");
+    CHECK(n && n->kind == NODE_ASSIGN && strcmp(n->as.assign.name, "x") == 0);
+
+    /* Commands: arguments up to the end of the line. */
+    n = parse1("print x -1");
+    CHECK(n && n->kind == NODE_CALL && n->as.call.n == 2);
+    n = parse1("print x - 1");
+    CHECK(n && n->kind == NODE_CALL && n->as.call.n == 1);
+    n = parse1("print x-1");
+    CHECK(n && n->kind == NODE_CALL && n->as.call.n == 1);
+    n = parse1("print -1");
+    CHECK(n && n->kind == NODE_CALL && n->as.call.n == 1 &&
+          n->as.call.args[0].value->kind == NODE_UNARY);
+    n = parse1("print ts [0]");
+    CHECK(n && n->kind == NODE_CALL && n->as.call.n == 2);
+    n = parse1("print ts[0]");
+    CHECK(n && n->kind == NODE_CALL && n->as.call.n == 1);
+    n = parse1("print (len ts) 2");
+    CHECK(n && n->kind == NODE_CALL && n->as.call.n == 2 &&
+          n->as.call.args[0].value->kind == NODE_CALL);
+    n = parse1("print len ts");   /* the inner call takes the rest */
+    CHECK(n && n->as.call.n == 1 &&
+          n->as.call.args[0].value->kind == NODE_CALL);
+    n = parse1("clear wait=true");
+    CHECK(n && n->as.call.n == 1 && n->as.call.args[0].name &&
+          strcmp(n->as.call.args[0].name, "wait") == 0);
+    n = parse1("[print 1, 2]");
+    CHECK(n && n->kind == NODE_LIST && n->as.list.n == 2);
+    n = parse1("help print");   /* a word argument, not a call */
+    CHECK(n && n->as.call.n == 1 &&
+          n->as.call.args[0].value->kind == NODE_STRING);
+    n = parse1("x = [1,\n  2,\n  3,\n]");
+    CHECK(n && n->as.assign.value->as.list.n == 3);
+
+    /* Syntax errors: all of them, with line and column. */
+    eval_parse(in, "x = = 1\ny = 2\nz = (1 2)\nw = 3", 0, &prog);
+    CHECK(prog.ndiags == 2);
+    CHECK(prog.ndiags == 2 && prog.diags[0].span.line == 1 &&
+          prog.diags[0].span.col == 5);
+    CHECK(prog.ndiags == 2 && prog.diags[1].span.line == 3 &&
+          prog.diags[1].span.col == 8);
+    CHECK(prog.n == 2); /* the good lines still parse */
+    DkErr err = {0};
+    CHECK(parser_report(&prog, &err) == DK_ERR_SYNTAX);
+    CHECK(err.msg && strstr(err.msg, "(and 1 more error)"));
+    CHECK(err.span.line == 1 && err.span.col == 5);
+    dk_err_clear(&err);
+
+    /* Columns count code points. */
+    eval_parse(in, "s = \"é\" )", 0, &prog);
+    CHECK(prog.ndiags == 1 && prog.diags[0].span.col == 9);
+
+    /* Friendly messages. */
+    eval_parse(in, "prnt \"hi\"", 0, &prog);
+    CHECK(prog.ndiags == 1 && prog.diags[0].code == DK_ERR_NAME &&
+          prog.diags[0].hint && strcmp(prog.diags[0].hint,
+                                       "did you mean 'print'?") == 0);
+    eval_parse(in, "len = 3", 0, &prog);
+    CHECK(prog.ndiags == 1 && strstr(prog.diags[0].msg, "is a command"));
+    eval_parse(in, "x = 1 < 2 < 3", 0, &prog);
+    CHECK(prog.ndiags == 1 && strstr(prog.diags[0].msg, "do not chain"));
+    eval_parse(in, "print 'a'", 0, &prog);
+    CHECK(prog.ndiags >= 1 && prog.diags[0].hint &&
+          strstr(prog.diags[0].hint, "double quotes"));
+    eval_parse(in, "print \"a\\qb\"", 0, &prog);
+    CHECK(prog.ndiags == 1 && strstr(prog.diags[0].msg, "unknown escape") &&
+          prog.diags[0].span.col == 9);
+    eval_parse(in, "print 1, 2", 0, &prog);
+    CHECK(prog.ndiags == 1 && prog.diags[0].hint &&
+          strstr(prog.diags[0].hint, "separated by spaces"));
+
+    /* Deep nesting is an error, not a stack overflow. */
+    char deep[2100];
+    memset(deep, '(', 1000);
+    strcpy(deep + 1000, "1");
+    memset(deep + 1001, ')', 1000);
+    deep[2001] = '\0';
+    eval_parse(in, deep, 0, &prog);
+    CHECK(prog.ndiags == 1 && strstr(prog.diags[0].msg, "nested too deeply"));
+
+    /* One expression for user_expressions. */
+    eval_parse(in, "1 + 2", 1, &prog);
+    CHECK(prog.ndiags == 0 && prog.n == 1);
+    eval_parse(in, "1 + 2\n3", 1, &prog);
+    CHECK(prog.ndiags == 1);
+
+    interp_free(in);
+    return check_report("test_parser");
+}
