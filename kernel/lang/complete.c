@@ -257,7 +257,8 @@ static int cmp_match(const void *a, const void *b)
 
 static json_t *reply(Matches *m, size_t start, size_t end)
 {
-    qsort(m->v, m->n, sizeof *m->v, cmp_match);
+    if (m->n > 1)
+        qsort(m->v, m->n, sizeof *m->v, cmp_match);
     json_t *matches = json_array(), *types = json_array();
     for (size_t i = 0; i < m->n; i++) {
         if (i == 0 || strcmp(m->v[i].text, m->v[i - 1].text) != 0) {
@@ -266,6 +267,8 @@ static json_t *reply(Matches *m, size_t start, size_t end)
                 "text", value_json_text(m->v[i].text), "type", m->v[i].type,
                 "signature", value_json_text(m->v[i].signature)));
         }
+    }
+    for (size_t i = 0; i < m->n; i++) {
         free(m->v[i].text);
         free(m->v[i].signature);
     }
