@@ -31,8 +31,7 @@ static void publish(Exec *x, const char *type, json_t *content)
         json_decref(content);
         return;
     }
-    iopub_publish(&x->ch->k->iopub, x->ch->signer, type, content,
-                  x->req->header);
+    iopub_publish(&x->ch->k->iopub, x->ch->signer, type, content, x->req);
 }
 
 static void out_stream(void *ctx, const char *name, const char *text,
@@ -111,13 +110,12 @@ static char *out_input(void *ctx, const char *prompt, int password,
     Msg m = {0};
     m.ids = x->req->ids;
     m.nids = x->req->nids;
-    m.header = msg_header("input_request");
-    m.parent = x->req->header;
+    m.type = "input_request";
+    m.parent_raw = &x->req->header_raw;
     m.content = json_pack("{s:s, s:b}", "prompt", prompt, "password",
                           password);
     dk_status st = wire_send(x->ch->k->sock[CHAN_STDIN], &m, x->ch->signer,
                              NULL, err);
-    json_decref(m.header);
     json_decref(m.content);
     return st ? NULL : await_input_reply(x, err);
 }
@@ -222,11 +220,11 @@ void execute_abort_queue(Chan *ch)
             continue;
         }
         if (strcmp(msg_type(req), "execute_request") == 0) {
-            iopub_status(&k->iopub, ch->signer, "busy", req->header);
+            iopub_status(&k->iopub, ch->signer, "busy", req);
             kernel_reply(ch, req, "execute_reply",
                          json_pack("{s:s, s:i}", "status", "aborted",
                                    "execution_count", k->execution_count));
-            iopub_status(&k->iopub, ch->signer, "idle", req->header);
+            iopub_status(&k->iopub, ch->signer, "idle", req);
         } else {
             kernel_dispatch(ch, req);
         }

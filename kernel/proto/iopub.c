@@ -10,11 +10,11 @@
 #include "wire.h"
 
 void iopub_publish(Iopub *io, Signer *signer, const char *msg_type,
-                   json_t *content, json_t *parent)
+                   json_t *content, const Msg *parent)
 {
     Msg m = {0};
-    m.header = msg_header(msg_type);
-    m.parent = parent;
+    m.type = msg_type;
+    m.parent_raw = parent ? &parent->header_raw : NULL;
     m.content = content;
     char topic[80];
     snprintf(topic, sizeof topic, "kernel.%.36s.%.32s", msg_session(),
@@ -26,12 +26,11 @@ void iopub_publish(Iopub *io, Signer *signer, const char *msg_type,
     if (st)
         log_warn("could not publish %s: %s", msg_type, err.msg);
     dk_err_clear(&err);
-    json_decref(m.header);
     json_decref(content);
 }
 
 void iopub_status(Iopub *io, Signer *signer, const char *state,
-                  json_t *parent)
+                  const Msg *parent)
 {
     iopub_publish(io, signer, "status",
                   json_pack("{s:s}", "execution_state", state), parent);

@@ -12,20 +12,22 @@
 #include <pthread.h>
 
 #include "hmac.h"
+#include "msg.h"
 
 typedef struct Iopub {
     void *sock;           /* PUB, bound; owned by the kernel */
     pthread_mutex_t lock;
 } Iopub;
 
-/* Publish msg_type with content (STOLEN: the reference is consumed) and
- * parent (borrowed, NULL for none).  Failures are logged, not returned:
- * a lost broadcast must never stop a request. */
+/* Publish msg_type with content (STOLEN: the reference is consumed) on
+ * behalf of the request `parent` (borrowed; NULL for none: its header
+ * becomes the parent_header).  Failures are logged, not returned: a lost
+ * broadcast must never stop a request. */
 void iopub_publish(Iopub *io, Signer *signer, const char *msg_type,
-                   json_t *content, json_t *parent);
+                   json_t *content, const Msg *parent);
 
 /* Publish status {execution_state: state}. */
 void iopub_status(Iopub *io, Signer *signer, const char *state,
-                  json_t *parent);
+                  const Msg *parent);
 
 #endif

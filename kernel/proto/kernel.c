@@ -56,14 +56,13 @@ void kernel_reply(Chan *ch, const Msg *req, const char *type, json_t *content)
     Msg m = {0};
     m.ids = req->ids;
     m.nids = req->nids;
-    m.header = msg_header(type);
-    m.parent = req->header;
+    m.type = type;
+    m.parent_raw = &req->header_raw;
     m.content = content;
     DkErr err = {0};
     if (wire_send(ch->sock, &m, ch->signer, NULL, &err))
         log_warn("could not send %s on %s: %s", type, ch->name, err.msg);
     dk_err_clear(&err);
-    json_decref(m.header);
     json_decref(content);
 }
 
@@ -71,13 +70,13 @@ void kernel_dispatch(Chan *ch, const Msg *req)
 {
     Kernel *k = ch->k;
     const char *type = msg_type(req);
-    iopub_status(&k->iopub, ch->signer, "busy", req->header);
+    iopub_status(&k->iopub, ch->signer, "busy", req);
     Handler fn = kernel_handler(type, ch == &k->control);
     if (fn)
         fn(ch, req);
     else
         log_warn("ignored unknown message type '%s' on %s", type, ch->name);
-    iopub_status(&k->iopub, ch->signer, "idle", req->header);
+    iopub_status(&k->iopub, ch->signer, "idle", req);
 }
 
 /* --- set-up and tear-down -------------------------------------------- */

@@ -27,6 +27,7 @@ void msg_free(Msg *m)
         return;
     free_blobs(m->ids, m->nids);
     free_blobs(m->buffers, m->nbuffers);
+    free(m->header_raw.data);
     json_decref(m->header);
     json_decref(m->parent);
     json_decref(m->metadata);
@@ -62,17 +63,21 @@ static uint64_t next_random(void)
 
 void msg_uuid(char out[37])
 {
+    static const char digits[] = "0123456789abcdef";
     uint8_t b[16];
     uint64_t hi = next_random(), lo = next_random();
     memcpy(b, &hi, 8);
     memcpy(b + 8, &lo, 8);
     b[6] = (uint8_t)((b[6] & 0x0f) | 0x40); /* version 4 */
     b[8] = (uint8_t)((b[8] & 0x3f) | 0x80); /* RFC 4122 variant */
-    snprintf(out, 37,
-             "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-"
-             "%02x%02x%02x%02x%02x%02x",
-             b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9],
-             b[10], b[11], b[12], b[13], b[14], b[15]);
+    char *o = out;
+    for (int i = 0; i < 16; i++) {
+        if (i == 4 || i == 6 || i == 8 || i == 10)
+            *o++ = '-';
+        *o++ = digits[b[i] >> 4];
+        *o++ = digits[b[i] & 15];
+    }
+    *o = 0;
 }
 
 static char session_id[37];
@@ -95,6 +100,19 @@ void msg_now(char out[32])
     /* strftime for the fixed-width part keeps the compiler sure of sizes */
     size_t n = strftime(out, 32, "%Y-%m-%dT%H:%M:%S", &tm);
     snprintf(out + n, 32 - n, ".%06dZ", (int)(ts.tv_nsec / 1000));
+}
+
+size_t msg_header_text(const char *type, char *buf, size_t n)
+{
+    char id[37], date[32];
+    msg_uuid(id);
+    msg_now(date);
+    int len = snprintf(buf, n,
+                       "{\"msg_id\":\"%s\",\"session\":\"%s\","
+                       "\"username\":\"kernel\",\"date\":\"%s\","
+                       "\"msg_type\":\"%s\",\"version\":\"5.3\"}",
+                       id, msg_session(), date, type);
+    return len < 0 ? 0 : ((size_t)len < n ? (size_t)len : n - 1);
 }
 
 json_t *msg_header(const char *type)

@@ -27,6 +27,15 @@ typedef struct Msg {
     json_t *content;
     Blob *buffers;    /* raw buffers after content (comm messages) */
     int nbuffers;
+    /* Received messages: the exact header bytes (owned), reused verbatim
+     * as the parent_header of every reply and output, which saves
+     * re-serialising it for each of them. */
+    Blob header_raw;
+    /* Outgoing messages may leave header NULL and name their type: the
+     * header is then written straight to text by wire_encode.  parent_raw,
+     * when set, is sent verbatim instead of parent (borrowed). */
+    const char *type;
+    const Blob *parent_raw;
 } Msg;
 
 /* Free a message and all it owns. NULL-safe. */
@@ -39,6 +48,11 @@ const char *msg_type(const Msg *m);
  * session id, username, ISO 8601 UTC date, msg_type, version "5.3".
  * Returns a new reference. */
 json_t *msg_header(const char *msg_type);
+
+/* Write a fresh header for msg_type as compact JSON text into buf (at least
+ * 256 bytes); returns its length.  msg_type must need no JSON escaping
+ * (Jupyter's types are [a-z_]). */
+size_t msg_header_text(const char *msg_type, char *buf, size_t n);
 
 /* The kernel's session id for this process (a uuid, fixed at first call). */
 const char *msg_session(void);

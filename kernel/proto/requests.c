@@ -132,8 +132,7 @@ void handle_comm_open(Chan *ch, const Msg *req)
     log_info("comm_open for unknown target '%s' closed",
              content_str(req, "target_name"));
     iopub_publish(&ch->k->iopub, ch->signer, "comm_close",
-                  json_pack("{s:s, s:{}}", "comm_id", id, "data"),
-                  req->header);
+                  json_pack("{s:s, s:{}}", "comm_id", id, "data"), req);
 }
 
 void handle_comm_ignore(Chan *ch, const Msg *req)

@@ -83,11 +83,17 @@ dk_status wire_decode(const Blob *frames, int nframes, Signer *signer,
             return err ? err->code : DK_ERR_FORMAT;
         }
     }
+    Blob *raw = copy_blobs(&parts[0], 1);
+    if (raw) {
+        m->header_raw = *raw;
+        free(raw);
+    }
     m->nids = d;
     m->ids = copy_blobs(frames, d);
     m->nbuffers = nframes - d - 6;
     m->buffers = copy_blobs(frames + d + 6, m->nbuffers);
-    if ((d && !m->ids) || (m->nbuffers && !m->buffers)) {
+    if ((d && !m->ids) || (m->nbuffers && !m->buffers) ||
+        !m->header_raw.data) {
         msg_free(m);
         return dk_err_set(err, DK_ERR_OOM, "out of memory");
     }
@@ -135,8 +141,17 @@ dk_status wire_encode(const Msg *m, Signer *signer, Blob **frames,
         bad |= set_frame(&f[i], m->ids[i].data, m->ids[i].len);
     bad |= set_frame(&f[i++], DELIM, DELIM_LEN);
     int sig = i++;
-    bad |= dump_frame(&f[i++], m->header);
-    bad |= dump_frame(&f[i++], m->parent);
+    if (m->header) {
+        bad |= dump_frame(&f[i++], m->header);
+    } else {
+        char text[320];
+        size_t len = msg_header_text(m->type ? m->type : "", text, sizeof text);
+        bad |= set_frame(&f[i++], text, len);
+    }
+    if (m->parent_raw)
+        bad |= set_frame(&f[i++], m->parent_raw->data, m->parent_raw->len);
+    else
+        bad |= dump_frame(&f[i++], m->parent);
     bad |= dump_frame(&f[i++], m->metadata);
     bad |= dump_frame(&f[i++], m->content);
     for (int b = 0; b < m->nbuffers; b++)

@@ -40,8 +40,20 @@ static void test_hmac_vector(void)
     CHECK(signer_verify(off, parts, lens, 4, "anything", 8));
     signer_free(off);
 
-    CHECK(signer_new("hmac-nosuchdigest", "k", &err) == NULL);
-    CHECK(err.code == DK_ERR_FORMAT && strstr(err.msg, "nosuchdigest"));
+    /* RFC 4231 case 6: a key longer than the block is hashed first. */
+    char longkey[132];
+    memset(longkey, 0xaa, 131);
+    longkey[131] = 0;
+    s = signer_new("hmac-sha256", longkey, &err);
+    const char *msg6[] = {"Test Using Larger Than Block-Size Key - Hash Key First"};
+    size_t len6[] = {strlen(msg6[0])};
+    CHECK(signer_sign(s, msg6, len6, 1, hex) == 64);
+    CHECK_STR(hex, "60e431591ee0b67f0d8a26aacbf5b77f"
+                   "8e0bc6213728c5140546040f0ee37f54");
+    signer_free(s);
+
+    CHECK(signer_new("hmac-md5", "k", &err) == NULL);
+    CHECK(err.code == DK_ERR_FORMAT && strstr(err.msg, "hmac-md5"));
     dk_err_clear(&err);
 }
 
