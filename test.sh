@@ -3,12 +3,14 @@
 #   1. ctest on the Release build (build/)              C unit tests
 #   2. ctest on an ASan+UBSan Debug build (build-asan/)  the same, sanitized
 #   3. each libFuzzer target (build-fuzz/fuzz_*) for DK_FUZZ_SECONDS (30) s
+#      (built without the libtorch backend, which the fuzzers do not reach)
 #   4. pytest on tests/ with the venv's python           protocol, front-ends,
 #                                                        notebooks, bench
 # Each stage's own output is shown.  The last line is the total,
 # "N passed, N failed", and the exit status is non-zero if anything failed.
 #
-# Knobs: DK_FUZZ_SECONDS (per fuzz target, default 30), DK_PYTEST_ARGS
+# Knobs: DK_BUILD_DIR / DK_BUILD_TYPE (see scripts/setup.sh), DK_FUZZ_SECONDS
+# (per fuzz target, default 30), DK_PYTEST_ARGS
 # (extra pytest arguments, e.g. "-k protocol"), DK_SKIP=asan,fuzz (stages to
 # leave out, for quick local runs; CI runs everything).
 set -uo pipefail
@@ -57,8 +59,8 @@ banner "setup"
 if ./scripts/setup.sh; then SETUP_OK=1; else SETUP_OK=0; record setup 0 1 "(setup/build failed)"; fi
 
 # --- 1. ctest, Release ----------------------------------------------------
-banner "ctest (build/)"
-if [ "$SETUP_OK" = 1 ]; then run_ctest ctest build; else echo "skipped: no build"; fi
+banner "ctest (${DK_BUILD_DIR:-build}/)"
+if [ "$SETUP_OK" = 1 ]; then run_ctest ctest "${DK_BUILD_DIR:-build}"; else echo "skipped: no build"; fi
 
 # --- 2. sanitizer build ---------------------------------------------------
 if [[ "$SKIP" != *,asan,* ]]; then
@@ -77,7 +79,7 @@ fi
 if [[ "$SKIP" != *,fuzz,* ]]; then
     banner "fuzz (build-fuzz/, ${FUZZ_SECONDS}s per target)"
     if { [ -f build-fuzz/Makefile ] || cmake -S . -B build-fuzz -DDK_FUZZ=ON \
-             -DCMAKE_C_COMPILER=clang -DDK_TESTS=OFF -DCMAKE_BUILD_TYPE=RelWithDebInfo; } \
+             -DCMAKE_C_COMPILER=clang -DDK_TESTS=OFF -DDK_TORCH=OFF -DCMAKE_BUILD_TYPE=RelWithDebInfo; } \
             && cmake --build build-fuzz -j"$JOBS"; then
         fp=0 ff=0
         mkdir -p build-fuzz/artifacts
@@ -113,30 +115,31 @@ fi
 # --- 4. pytest ----------------------------------------------------------------
 banner "pytest (tests/)"
 if [ "$SETUP_OK" = 1 ]; then
-    junit="$ROOT/build/pytest-junit.xml"
-    rm -f "$junit"
+    plog="$(mktemp)"
     # shellcheck disable=SC2086
     .venv/bin/python -m pytest tests -p no:cacheprovider --timeout=300 -ra \
-        --junitxml="$junit" ${DK_PYTEST_ARGS:-}
-    rc=$?
-    if [ -f "$junit" ]; then
-        read -r pp pf ps < <(.venv/bin/python - "$junit" <<'EOF'
-import sys, xml.etree.ElementTree as ET
-r = ET.parse(sys.argv[1]).getroot()
-suites = [r] if r.tag == "testsuite" else list(r.iter("testsuite"))
-t = sum(int(s.get("tests", 0)) for s in suites)
-f = sum(int(s.get("failures", 0)) + int(s.get("errors", 0)) for s in suites)
-sk = sum(int(s.get("skipped", 0)) for s in suites)
-print(t - f - sk, f, sk)
+        $([ "${CI:-}" = true ] && echo --color=no) ${DK_PYTEST_ARGS:-} 2>&1 | tee "$plog"
+    rc=${PIPESTATUS[0]}
+    # counts from pytest's closing line ("56 passed, 2 skipped, 16 subtests
+    # passed in 33s"): tests, not subtests
+    read -r pp pf ps < <(.venv/bin/python - "$plog" <<'EOF'
+import re, sys
+lines = [l for l in open(sys.argv[1], errors="replace") if re.search(r" in [0-9.]+s", l)]
+n = {"passed": 0, "failed": 0, "skipped": 0}
+for part in (lines[-1] if lines else "").strip(" =\n").split(", "):
+    m = re.match(r"=*\s*(\d+) (passed|failed|skipped|errors?|xfailed|xpassed)\b", part.strip())
+    if m:
+        k = {"errors": "failed", "error": "failed", "xfailed": "passed",
+             "xpassed": "passed"}.get(m.group(2), m.group(2))
+        n[k] += int(m.group(1))
+print(n["passed"], n["failed"], n["skipped"])
 EOF
 )
-        # exit 5 = nothing collected; any other non-zero with no failure counted
-        # (internal error, interrupted) still fails the run
-        if [ "$rc" -ne 0 ] && [ "$rc" -ne 5 ] && [ "$pf" -eq 0 ]; then pf=1; fi
-        record pytest "$pp" "$pf" "$([ "$ps" -gt 0 ] && echo "($ps skipped)")"
-    else
-        record pytest 0 1 "(pytest exit $rc, no report)"
-    fi
+    rm -f "$plog"
+    # exit 5 = nothing collected; any other non-zero exit with no failure
+    # counted (collection error, internal error, timeout) fails the run
+    if [ "$rc" -ne 0 ] && [ "$rc" -ne 5 ] && [ "$pf" -eq 0 ]; then pf=1; fi
+    record pytest "$pp" "$pf" "$([ "$ps" -gt 0 ] && echo "($ps skipped)") (exit $rc)"
 else
     echo "skipped: setup failed"
 fi
