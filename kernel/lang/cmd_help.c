@@ -132,6 +132,40 @@ static json_t *overview(void)
     return bundle(&md, &text);
 }
 
+/* The words of the language that are not commands. */
+static const struct { const char *word, *doc; } keyword_docs[] = {
+    {"and", "`a and b` is true when both a and b are true. b is not "
+            "evaluated when a is false."},
+    {"by", "Gives the step of a range: `990..0 by -30` counts down from "
+           "990 to 0 in steps of 30."},
+    {"false", "One of the two bool values; comparisons such as `1 > 2` "
+              "give it."},
+    {"none", "The value meaning \"nothing\". Commands that only act (like "
+             "`print`) give none, and an unset optional argument is none."},
+    {"not", "`not a` is true when a is false (false, 0, \"\", [] and none "
+            "count as false)."},
+    {"or", "`a or b` is true when a or b is true. b is not evaluated when a "
+           "is true."},
+    {"true", "One of the two bool values; comparisons such as `1 < 2` give "
+             "it."},
+};
+
+static json_t *keyword_bundle(const char *name)
+{
+    for (size_t i = 0; i < sizeof keyword_docs / sizeof keyword_docs[0]; i++) {
+        if (strcmp(keyword_docs[i].word, name) != 0)
+            continue;
+        StrBuf md, text;
+        strbuf_init(&md);
+        strbuf_init(&text);
+        strbuf_printf(&md, "`%s` is a word of the language.\n\n%s\n", name,
+                      keyword_docs[i].doc);
+        strbuf_printf(&text, "%s: %s", name, keyword_docs[i].doc);
+        return bundle(&md, &text);
+    }
+    return NULL;
+}
+
 static dk_status cmd_help(CallCtx *cx, Value **args, Value **out)
 {
     json_t *data;
@@ -141,6 +175,11 @@ static dk_status cmd_help(CallCtx *cx, Value **args, Value **out)
         const char *name = args[0]->as.str.bytes;
         const Command *cmd = registry_find(name, args[0]->as.str.len);
         const Value *v = cmd ? NULL : vars_get(cx->in->vars, name);
+        json_t *kw = cmd || v ? NULL : keyword_bundle(name);
+        if (kw) {
+            cx_display(cx, kw, NULL);
+            return DK_OK;
+        }
         if (!cmd && !v) {
             dk_status st = eval_unknown_name(cx->in, name, cx->arg_spans[0],
                                              cx->err);

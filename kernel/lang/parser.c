@@ -343,6 +343,15 @@ static Node *word(P *p)
     return finish(p, n);
 }
 
+/* Is the current token a bare word for a VT_WORD argument (`help by`)? */
+static int word_at(const P *p, const Command *cmd, int slot)
+{
+    TokenType t = cur(p)->type, next = ahead(p, 1)->type;
+    int wordlike = t == TOK_NAME || (t >= TOK_TRUE && t <= TOK_BY);
+    return (cmd->args[slot].types & VT_WORD) && wordlike &&
+           next != TOK_DOT && next != TOK_LBRACKET;
+}
+
 static Node *call(P *p, const Command *cmd)
 {
     const Token *name = advance(p);
@@ -366,17 +375,15 @@ static Node *call(P *p, const Command *cmd)
                          arg.name ? arg.name : "");
                 break;
             }
-        } else if (starts_expr(cur(p)->type)) {
+        } else {
             slot = positional < (size_t)cmd->nargs ? (int)positional
                  : cmd->variadic                   ? cmd->nargs - 1
                                                    : -1;
+            if (!starts_expr(cur(p)->type) && !(slot >= 0 && word_at(p, cmd, slot)))
+                break;
             positional++;
-        } else {
-            break;
         }
-        if (slot >= 0 && (cmd->args[slot].types & VT_WORD) &&
-            check(p, TOK_NAME) && ahead(p, 1)->type != TOK_DOT &&
-            ahead(p, 1)->type != TOK_LBRACKET) {
+        if (slot >= 0 && word_at(p, cmd, slot)) {
             arg.value = word(p);
         } else {
             p->in_args = 1;

@@ -269,6 +269,10 @@ int main(void)
     md = json_string_value(json_object_get(json_array_get(displays, 0),
                                            "text/plain"));
     CHECK(md && strstr(md, "noisy: number"));
+    CHECK(run("help by") == DK_OK);
+    md = json_string_value(json_object_get(json_array_get(displays, 0),
+                                           "text/plain"));
+    CHECK(md && strstr(md, "990..0 by -30"));
     CHECK(run("help noisey") == DK_ERR_NAME);
     CHECK_STR(err.hint, "did you mean 'noisy'?");
 
