@@ -27,7 +27,9 @@
 #include <torch/nn/functional/upsampling.h>
 #include <torch/version.h>          /* TORCH_VERSION_MAJOR, ... */
 
-#include <dlfcn.h>
+#include <dlfcn.h>   /* dlopen, dladdr */
+#include <limits.h>  /* PATH_MAX */
+#include <stdlib.h>  /* realpath */
 #include <sched.h>
 #include <unistd.h>
 
@@ -286,15 +288,54 @@ static int usable_cores()
     return n > 0 ? (int)n : 1;
 }
 
-/* Find the BLAS library mapped into this process by reading /proc/self/maps.
- * libtorch links libblas.so.3, which Debian resolves through the
- * libblas.so.3-x86_64-linux-gnu alternative: the mapped path tells which
- * implementation won (.../openblas-pthread/libblas.so.3 or .../blas/...).
- * The official builds link MKL statically, so nothing shows up there. */
+/* The implementation a BLAS library file belongs to, from its real path;
+ * NULL when the file is no BLAS. */
+static const char *blas_kind(const char *path)
+{
+    const char *base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
+    if (strstr(base, "mkl_"))
+        return "MKL";
+    if (strstr(path, "openblas"))
+        return "OpenBLAS";
+    if (strncmp(base, "libblis", 7) == 0 ||
+        (strstr(path, "blis") && strncmp(base, "libblas", 7) == 0))
+        return "BLIS";
+    if (strstr(path, "atlas") && strncmp(base, "libblas", 7) == 0)
+        return "ATLAS";
+    if (strncmp(base, "libblas.so", 10) == 0)
+        return "reference BLAS";
+    return nullptr;
+}
+
+/* Find the BLAS that libtorch's sgemm_ calls reach.  Debian's libtorch links
+ * libblas.so.3, resolved through the libblas.so.3-x86_64-linux-gnu
+ * alternative; ask the loader which file defines sgemm_ in that library.
+ * Scanning /proc/self/maps alone is not enough: with the reference BLAS
+ * selected, OpenBLAS may still be mapped (liblapack.so.3 pulls it in) while
+ * every sgemm_ goes to the reference one.  The maps scan remains the
+ * fallback for a BLAS under another name (libmkl_rt, ...).  The official
+ * builds link MKL statically: nothing shows up (see blas_build). */
 static void find_blas(char *name, size_t name_cap, char *path, size_t path_cap)
 {
     snprintf(name, name_cap, "none loaded");
     path[0] = '\0';
+    void *h = dlopen("libblas.so.3", RTLD_LAZY | RTLD_NOLOAD);
+    if (h) {
+        void *sgemm = dlsym(h, "sgemm_");
+        Dl_info info;
+        char real[PATH_MAX];
+        if (sgemm && dladdr(sgemm, &info) && info.dli_fname &&
+            realpath(info.dli_fname, real)) {
+            const char *kind = blas_kind(real);
+            snprintf(name, name_cap, "%s", kind ? kind : "unknown BLAS");
+            size_t n = strnlen(real, path_cap - 1); /* cut a very long path */
+            memcpy(path, real, n);
+            path[n] = '\0';
+        }
+        dlclose(h);
+        if (path[0])
+            return;
+    }
     FILE *f = fopen("/proc/self/maps", "r");
     if (!f)
         return;
@@ -304,19 +345,7 @@ static void find_blas(char *name, size_t name_cap, char *path, size_t path_cap)
         if (!p)
             continue;
         p[strcspn(p, "\n")] = '\0';
-        const char *base = strrchr(p, '/') + 1;
-        const char *kind = nullptr;
-        if (strstr(base, "mkl_"))
-            kind = "MKL";
-        else if (strstr(p, "openblas"))
-            kind = "OpenBLAS";
-        else if (strstr(p, "blis"))
-            kind = strncmp(base, "libblis", 7) == 0 || strncmp(base, "libblas", 7) == 0
-                       ? "BLIS" : nullptr;
-        else if (strstr(p, "atlas") && strncmp(base, "libblas", 7) == 0)
-            kind = "ATLAS";
-        else if (strncmp(base, "libblas.so", 10) == 0)
-            kind = "reference BLAS";
+        const char *kind = blas_kind(p);
         if (kind) {
             snprintf(name, name_cap, "%s", kind);
             snprintf(path, path_cap, "%s", p);

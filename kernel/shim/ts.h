@@ -111,9 +111,9 @@ typedef struct ts_device_info {
                              selects), "mkl" (official builds, linked in) */
     char blas_name[32];   /* "OpenBLAS", "reference BLAS", "MKL", "BLIS",
                              "ATLAS", "none loaded" */
-    char blas_path[256];  /* the BLAS library mapped into the process, from
-                             /proc/self/maps; "" when none is (MKL linked
-                             into libtorch shows as "MKL" with no path) */
+    char blas_path[256];  /* the file that defines the sgemm_ libtorch
+                             calls (real path); "" when none is loaded (MKL
+                             linked into libtorch shows as "MKL", no path) */
 } ts_device_info;
 
 /* The element type's name: "float32", "uint8", ...; "?" if out of range. */
