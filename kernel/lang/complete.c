@@ -321,6 +321,10 @@ json_t *interp_complete(Interp *in, const char *code, size_t cursor)
     size_t start = cursor;
     while (start > 0 && lexer_is_name_char((unsigned char)code[start - 1]))
         start--;
+    /* A cursor inside a word replaces all of it: pr|int -> print. */
+    size_t end = cursor;
+    while (lexer_is_name_char((unsigned char)code[end]))
+        end++;
     char *prefix = strndup(code + start, cursor - start);
     if (!prefix || (prefix[0] >= '0' && prefix[0] <= '9')) {
         free(prefix);
@@ -346,7 +350,7 @@ json_t *interp_complete(Interp *in, const char *code, size_t cursor)
         if (cx.cmd && !cx.after_assign)
             offer_keywords(&m, cx.cmd, cx.used);
     }
-    json_t *r = reply(&m, start, cursor);
+    json_t *r = reply(&m, start, end);
     free(prefix);
     return r;
 }

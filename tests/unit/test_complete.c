@@ -100,6 +100,10 @@ int main(void)
     CHECK_STR(complete("help ", 5), complete("help ", 5)); /* stable */
     CHECK(strstr(joined, "noisy") == NULL && strstr(joined, "sleep"));
 
+    /* A cursor inside a word replaces the whole word. */
+    CHECK_STR(complete("prxx", 2), "print");
+    CHECK(field("cursor_start") == 0 && field("cursor_end") == 4);
+
     /* Numbers complete to nothing. */
     CHECK_STR(complete("x = 12", 6), "");
 
