@@ -98,11 +98,13 @@ char *progress_format_time(double s, char *out, size_t outsz)
         return out;
     }
     long t = (long)(s + 0.5);
+    char tmp[64]; /* roomy enough for any long, so no truncation warning */
     if (t >= 3600)
-        snprintf(out, outsz, "%ld:%02ld:%02ld", t / 3600, t / 60 % 60,
+        snprintf(tmp, sizeof tmp, "%ld:%02ld:%02ld", t / 3600, t / 60 % 60,
                  t % 60);
     else
-        snprintf(out, outsz, "%02ld:%02ld", t / 60, t % 60);
+        snprintf(tmp, sizeof tmp, "%02ld:%02ld", t / 60, t % 60);
+    snprintf(out, outsz, "%s", tmp);
     return out;
 }
 
