@@ -197,6 +197,7 @@ static at::ScalarType scalar_type(ts_dtype d)
     case TS_I32: return at::kInt;
     case TS_U8: return at::kByte;
     case TS_BOOL: return at::kBool;
+    default: break;
     }
     throw std::invalid_argument("unknown dtype code " + std::to_string((int)d));
 }
@@ -694,14 +695,14 @@ extern "C" ts_status ts_tensor_clamp(ts_tensor **out, const ts_tensor *x,
                                      double lo, double hi)
 {
     return produce("clamp", out, {x}, [&] {
-        c10::optional<at::Scalar> l, h;
-        if (!(std::isinf(lo) && lo < 0))
-            l = lo;
-        if (!(std::isinf(hi) && hi > 0))
-            h = hi;
-        if (!l && !h)
-            return x->t.clone();
-        return at::clamp(x->t, l, h);
+        bool has_lo = !(std::isinf(lo) && lo < 0), has_hi = !(std::isinf(hi) && hi > 0);
+        if (has_lo && has_hi)
+            return at::clamp(x->t, at::Scalar(lo), at::Scalar(hi));
+        if (has_lo)
+            return at::clamp_min(x->t, lo);
+        if (has_hi)
+            return at::clamp_max(x->t, hi);
+        return x->t.clone();
     });
 }
 

@@ -68,6 +68,11 @@ typedef enum {
 typedef struct ts_tensor ts_tensor;
 typedef struct ts_generator ts_generator;
 
+/* TS_ENUM_RANGE: each enum taken as an argument ends with two entries that
+ * are no values (*_RANGE_MIN_, *_RANGE_MAX_).  They make every int a valid
+ * value of the enum in C++, where a value outside an enum's range is
+ * undefined behaviour, so a bad code from C is reported as TS_ERR. */
+
 /* Element types.  ORDER MATTERS: ts.cpp maps them by value. */
 typedef enum {
     TS_F32 = 0,
@@ -77,7 +82,9 @@ typedef enum {
     TS_I64,
     TS_I32,
     TS_U8,
-    TS_BOOL
+    TS_BOOL,
+    TS_DTYPE_RANGE_MIN_ = -0x7fffffff - 1, /* see TS_ENUM_RANGE */
+    TS_DTYPE_RANGE_MAX_ = 0x7fffffff
 } ts_dtype;
 
 #define TS_CPU (-1)
@@ -86,14 +93,18 @@ typedef enum {
 typedef enum {
     TS_INTERP_NEAREST = 0,
     TS_INTERP_BILINEAR,
-    TS_INTERP_BICUBIC
+    TS_INTERP_BICUBIC,
+    TS_INTERP_RANGE_MIN_ = -0x7fffffff - 1, /* see TS_ENUM_RANGE */
+    TS_INTERP_RANGE_MAX_ = 0x7fffffff
 } ts_interp;
 
 typedef enum {
     TS_PAD_CONSTANT = 0,
     TS_PAD_REFLECT,
     TS_PAD_REPLICATE,
-    TS_PAD_CIRCULAR
+    TS_PAD_CIRCULAR,
+    TS_PAD_RANGE_MIN_ = -0x7fffffff - 1, /* see TS_ENUM_RANGE */
+    TS_PAD_RANGE_MAX_ = 0x7fffffff
 } ts_pad_mode;
 
 /* What the process runs on; filled by ts_info. */
