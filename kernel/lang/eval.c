@@ -533,12 +533,27 @@ static dk_status wrong_type(Ev *ev, const Command *cmd, const ArgSpec *s,
     return arg_error(ev, cmd, span, DK_ERR_TYPE);
 }
 
+/* How many specs positional arguments fill before the rest go to the
+ * variadic one: all of them for a plain command; for a variadic command
+ * only the leading required ones, so options before the list are given by
+ * keyword (`show a b title="t"`; registry.h). */
+static size_t positional_specs(const Command *cmd)
+{
+    if (!cmd->variadic)
+        return (size_t)cmd->nargs;
+    size_t n = 0;
+    while ((int)n < cmd->nargs - 1 && !cmd->args[n].default_src)
+        n++;
+    return n;
+}
+
 /* Match keywords to specs before anything is evaluated, so a misspelt
  * keyword fails before a slow argument runs. */
 static dk_status bind_check(Ev *ev, const Node *n, size_t *npos)
 {
     const Command *cmd = n->as.call.cmd;
-    size_t fixed = (size_t)(cmd->variadic ? cmd->nargs - 1 : cmd->nargs);
+    size_t fixed = positional_specs(cmd);
+    size_t rest_at = (size_t)(cmd->nargs - 1);
     unsigned named = 0;
     *npos = 0;
     for (size_t k = 0; k < n->as.call.n; k++) {
@@ -572,7 +587,7 @@ static dk_status bind_check(Ev *ev, const Node *n, size_t *npos)
         int twice = (named >> i) & 1;
         if ((size_t)i < fixed && (size_t)i < *npos)
             twice = 1;
-        if (cmd->variadic && (size_t)i == fixed && *npos > fixed)
+        if (cmd->variadic && (size_t)i == rest_at && *npos > fixed)
             twice = 1;
         if (twice) {
             dk_err_set(ev->err, DK_ERR_ARG, "argument '%s' of %s is given "
@@ -588,7 +603,8 @@ static dk_status eval_args(Ev *ev, const Node *n, size_t npos, Value **argv,
                            Span *spans)
 {
     const Command *cmd = n->as.call.cmd;
-    size_t fixed = (size_t)(cmd->variadic ? cmd->nargs - 1 : cmd->nargs);
+    size_t fixed = positional_specs(cmd);
+    size_t rest_at = (size_t)(cmd->nargs - 1);
     Value *rest = NULL;
     if (cmd->variadic) {
         rest = value_list_new(npos > fixed ? npos - fixed : 0);
@@ -613,12 +629,12 @@ static dk_status eval_args(Ev *ev, const Node *n, size_t npos, Value **argv,
             spans[pos++] = a->value->span;
         } else {
             value_list_set(rest, pos - fixed, v);
-            spans[fixed] = join_spans(spans[fixed], a->value->span);
+            spans[rest_at] = join_spans(spans[rest_at], a->value->span);
             pos++;
         }
     }
-    if (cmd->variadic && !argv[fixed])
-        argv[fixed] = rest;
+    if (cmd->variadic && !argv[rest_at])
+        argv[rest_at] = rest;
     else
         value_unref(rest);
     return DK_OK;

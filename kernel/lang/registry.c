@@ -17,6 +17,10 @@ static const CommandTable *const tables[] = {
     &cmd_core_table,
     &cmd_output_table,
     &cmd_help_table,
+    &cmd_image_table,
+    &cmd_backend_table,
+    &cmd_diffusion_table,
+    &cmd_plot_table,
 };
 
 #define MAX_COMMANDS 512

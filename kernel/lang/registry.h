@@ -34,7 +34,9 @@
  * a handler receives exactly `nargs` values of accepted types in spec
  * order.  With `variadic` set, the LAST spec collects every remaining
  * positional argument into one list (possibly empty); `types` then applies
- * to each item.
+ * to each item.  Positional arguments then fill only the leading required
+ * specs: optional specs before the variadic one are given by keyword
+ * (`show a b title="t"`).
  *
  * Handler contract: dk_status fn(CallCtx *cx, Value **args, Value **out).
  *   - args[i] are BORROWED; never NULL; args[i] is none only when none was
@@ -102,6 +104,10 @@ typedef struct CommandTable {
 extern const CommandTable cmd_core_table;
 extern const CommandTable cmd_output_table;
 extern const CommandTable cmd_help_table;
+extern const CommandTable cmd_image_table;
+extern const CommandTable cmd_backend_table;
+extern const CommandTable cmd_diffusion_table;
+extern const CommandTable cmd_plot_table;
 
 /* What a handler is given. All pointers are borrowed for the call. */
 struct CallCtx {

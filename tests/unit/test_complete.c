@@ -69,8 +69,8 @@ int main(void)
     interp_execute(in, "noisy = 1\nnote = \"x\"", NULL, &res, &err);
 
     /* At a statement's start: commands, variables, literals. */
-    CHECK_STR(complete("pr", 2), "print");
-    CHECK(field("cursor_start") == 0 && field("cursor_end") == 2);
+    CHECK_STR(complete("pri", 3), "print");
+    CHECK(field("cursor_start") == 0 && field("cursor_end") == 3);
     CHECK_STR(type_of("print", "type"), "command");
     CHECK_STR(type_of("print", "signature"), "print [values...]");
     CHECK_STR(complete("no", 2), "noisy none note");
@@ -84,8 +84,8 @@ int main(void)
     CHECK_STR(type_of("wait=", "type"), "keyword");
     CHECK_STR(type_of("wait=", "signature"), "clear [wait=false]");
     /* ... but not one already given. */
-    CHECK_STR(complete("ask \"q\" password=true p", 23), "print");
-    CHECK_STR(complete("ask \"q\" p", 9), "password= print");
+    CHECK_STR(complete("ask \"q\" password=true p", 23), "plot print progression");
+    CHECK_STR(complete("ask \"q\" p", 9), "password= plot print progression");
     /* A value after `name=`: no keywords. */
     CHECK_STR(complete("clear wait=t", 12), "true type");
     /* On the second line, in the middle of a cell. */
@@ -96,13 +96,13 @@ int main(void)
 
     /* help NAME: commands only. */
     CHECK_STR(complete("help n", 6), "");
-    CHECK_STR(complete("help p", 6), "print");
+    CHECK_STR(complete("help pr", 7), "print progression");
     CHECK_STR(complete("help ", 5), complete("help ", 5)); /* stable */
     CHECK(strstr(joined, "noisy") == NULL && strstr(joined, "sleep"));
 
     /* A cursor inside a word replaces the whole word. */
-    CHECK_STR(complete("prxx", 2), "print");
-    CHECK(field("cursor_start") == 0 && field("cursor_end") == 4);
+    CHECK_STR(complete("prixx", 3), "print");
+    CHECK(field("cursor_start") == 0 && field("cursor_end") == 5);
 
     /* Numbers complete to nothing. */
     CHECK_STR(complete("x = 12", 6), "");

@@ -1,0 +1,177 @@
+/*
+ * cmd_backend.c: the commands about the tensor backend itself: device
+ * (which device, libtorch version, threads, BLAS; loads the backend on
+ * first use) and seed (reproducible random draws).  See registry.h for the
+ * calling convention.
+ */
+#include <inttypes.h>
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include "../diffusion/rng.h"
+#include "cmd_image.h"
+#include "strbuf.h"
+
+#define SEED_MAX 9007199254740992.0 /* 2^53: every integer up to it is exact */
+
+/* "cpu" -> TS_CPU, "cuda" -> 0, "cuda:N" -> N; -3 for anything else. */
+static int parse_device(const char *s)
+{
+    if (strcasecmp(s, "cpu") == 0)
+        return TS_CPU;
+    if (strcasecmp(s, "cuda") == 0 || strcasecmp(s, "gpu") == 0)
+        return 0;
+    int n = -1, used = 0;
+    if (strncasecmp(s, "cuda:", 5) == 0 && sscanf(s + 5, "%d%n", &n, &used) == 1 &&
+        s[5 + used] == '\0' && n >= 0)
+        return n;
+    return -3;
+}
+
+static void device_name(int device, char *buf, size_t size)
+{
+    if (device == TS_CPU)
+        snprintf(buf, size, "cpu");
+    else
+        snprintf(buf, size, "cuda:%d", device);
+}
+
+/* The report as a markdown table and as aligned text. */
+static void report(const ts_device_info *d, StrBuf *md, StrBuf *text)
+{
+    char dev[32], mem[32] = "";
+    device_name(d->device, dev, sizeof dev);
+    if (d->cuda_memory)
+        snprintf(mem, sizeof mem, ", %.1f GiB",
+                 (double)d->cuda_memory / (1024.0 * 1024.0 * 1024.0));
+    char gpu[200];
+    if (d->cuda_available)
+        snprintf(gpu, sizeof gpu, "%d (%s%s)", d->cuda_count, d->cuda_name, mem);
+    else
+        snprintf(gpu, sizeof gpu, "none");
+    char blas[400];
+    snprintf(blas, sizeof blas, "%s%s%s (libtorch built with %s)", d->blas_name,
+             d->blas_path[0] ? ", " : "", d->blas_path, d->blas_build);
+    char torch[32], threads[64], load[64];
+    snprintf(torch, sizeof torch, "%d.%d.%d", d->torch_major, d->torch_minor,
+             d->torch_patch);
+    snprintf(threads, sizeof threads, "%d of %d cores", d->threads, d->cores);
+    snprintf(load, sizeof load, "%.0f ms (%s)", backend_load_ms(),
+             backend_path() ? backend_path() : "?");
+    const char *rows[][2] = {
+        {"device", dev}, {"GPUs", gpu}, {"libtorch", torch},
+        {"threads", threads}, {"BLAS", blas}, {"backend load", load},
+    };
+    strbuf_puts(md, "| | |\n|---|---|\n");
+    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+        strbuf_printf(md, "| %s | `%s` |\n", rows[i][0], rows[i][1]);
+        strbuf_printf(text, "%s%-13s %s", i ? "\n" : "", rows[i][0],
+                      rows[i][1]);
+    }
+}
+
+static dk_status cmd_device(CallCtx *cx, Value **args, Value **out)
+{
+    const TsApi *api = NULL;
+    dk_status rc = cmd_api(cx, &api);
+    if (rc != DK_OK)
+        return rc;
+    if (args[0]->kind == VAL_STRING) {
+        int dev = parse_device(args[0]->as.str.bytes);
+        if (dev == -3) {
+            cx_error(cx, 0, DK_ERR_ARG, "unknown device \"%s\"",
+                     args[0]->as.str.bytes);
+            dk_err_hint(cx->err, "device \"cpu\", \"cuda\" or \"cuda:1\"");
+            return DK_ERR_ARG;
+        }
+        ts_status st = api->set_device(dev);
+        if (st != TS_OK) {
+            backend_error(api, st, cx->err);
+            dk_err_hint(cx->err, "device \"cpu\" always works; `device` "
+                        "lists the GPUs libtorch sees");
+            dk_err_at(cx->err, cx->arg_spans[0]);
+            return cx->err->code;
+        }
+    }
+    if (args[1]->kind != VAL_NONE) {
+        long n = 0;
+        rc = int_arg(cx, 1, args[1], 0, 1024, &n);
+        if (rc != DK_OK)
+            return rc;
+        ts_status st = api->set_threads((int)n, NULL);
+        if (st != TS_OK)
+            return backend_error(api, st, cx->err);
+    }
+    ts_device_info d;
+    ts_status st = api->info(&d);
+    if (st != TS_OK)
+        return backend_error(api, st, cx->err);
+    StrBuf md, text;
+    strbuf_init(&md);
+    strbuf_init(&text);
+    report(&d, &md, &text);
+    json_t *data = json_object();
+    if (!data || md.oom || text.oom) {
+        json_decref(data);
+        strbuf_free(&md);
+        strbuf_free(&text);
+        return cx_error(cx, -1, DK_ERR_OOM, "out of memory");
+    }
+    json_object_set_new(data, "text/markdown", value_json_text(strbuf_cstr(&md)));
+    json_object_set_new(data, "text/plain", value_json_text(strbuf_cstr(&text)));
+    strbuf_free(&md);
+    strbuf_free(&text);
+    cx_display(cx, data, NULL);
+    return DK_OK;
+}
+
+static dk_status cmd_seed(CallCtx *cx, Value **args, Value **out)
+{
+    double s = args[0]->as.number;
+    if (!(s >= 0) || s > SEED_MAX || s != floor(s)) {
+        cx_error(cx, 0, DK_ERR_ARG, "seed %g must be a whole number from 0 "
+                 "to 2^53", s);
+        dk_err_hint(cx->err, "for example: seed 180");
+        return DK_ERR_ARG;
+    }
+    const TsApi *api = NULL;
+    dk_status rc = cmd_api(cx, &api);
+    if (rc != DK_OK)
+        return rc;
+    rc = rng_seed(api, (uint64_t)s, cx->err);
+    if (rc != DK_OK)
+        dk_err_at(cx->err, cx->span);
+    return rc;
+}
+
+static const ArgSpec device_args[] = {
+    {"name", VT_STRING | VT_NONE, "none", "\"cpu\", \"cuda\" or \"cuda:N\" to choose; none keeps the current one", NULL},
+    {"threads", VT_NUMBER | VT_NONE, "none", "CPU threads libtorch may use; 0 means one per core", NULL},
+};
+static const ArgSpec seed_args[] = {
+    {"value", VT_NUMBER, NULL, "a whole number, 0 to 2^53", NULL},
+};
+
+static const Command commands[] = {
+    {"device", "Backend", "Show (or choose) the device tensors live on.",
+     "Loads the libtorch backend on first use (a second or two) and shows "
+     "the chosen device (the first GPU when libtorch sees one, else the "
+     "CPU), the libtorch version, the CPU threads it uses and which BLAS "
+     "library does its matrix products. `device \"cpu\"` forces the CPU for "
+     "what comes next; images made before stay where they are.",
+     "device\ndevice \"cpu\" threads=0",
+     device_args, 2, 0, cmd_device, 0},
+    {"seed", "Backend", "Make every later random draw reproducible.",
+     "Seeds libtorch's generators and the noise stream of `forward` and "
+     "the samplers. The same seed on the same machine gives the same "
+     "numbers, so a notebook run twice draws byte-identical images. Noise "
+     "is drawn on the CPU in float32 whatever the device, so GPU and CPU "
+     "runs start from the same noise. Report your seed with your results.",
+     "seed 180\nimg = load \"notebooks/data/rocket.jpg\"\nforward img t=500",
+     seed_args, 1, 0, cmd_seed, 0},
+};
+
+const CommandTable cmd_backend_table = {commands,
+                                        sizeof commands / sizeof commands[0]};

@@ -1,0 +1,228 @@
+/*
+ * cmd_diffusion.c: the commands of CS180 Part A's first sections: the
+ * noise schedule (alpha_bar), the forward process (forward, 1.1) and
+ * classical denoising by Gaussian blur (blur, 1.2).  Thin adapters over
+ * kernel/diffusion (see registry.h for the calling convention).
+ *
+ * `forward img t=[250, 500, 750]` returns a LIST of images, one per
+ * timestep, rather than one batch: the list is what `show`, `len`, `xs[i]`
+ * and captions already work with, each item reads as "the image at t",
+ * and a later one-step denoiser takes (x_t, t) pairs one at a time as the
+ * course does.  A single `t=500` returns a single image.
+ */
+#include <stdlib.h>
+
+#include "../diffusion/a1_1_forward.h"
+#include "../diffusion/a1_2_blur.h"
+#include "../diffusion/schedule.h"
+#include "../util/interrupt.h"
+#include "cmd_bar.h"
+#include "cmd_image.h"
+
+
+/* Timesteps from a number or a list of numbers, each in 0..999.  *ts is
+ * malloc'd. */
+static dk_status timesteps_arg(CallCtx *cx, int arg, const Value *v, int **ts,
+                               size_t *n)
+{
+    size_t count = v->kind == VAL_LIST ? v->as.list.len : 1;
+    *ts = NULL;
+    *n = 0;
+    if (count == 0)
+        return cx_error(cx, arg, DK_ERR_ARG, "the list of timesteps is empty");
+    int *out = malloc(count * sizeof *out);
+    if (!out)
+        return cx_error(cx, arg, DK_ERR_OOM, "out of memory");
+    for (size_t i = 0; i < count; i++) {
+        const Value *item = v->kind == VAL_LIST ? v->as.list.items[i] : v;
+        long t = 0;
+        dk_status rc = int_arg(cx, arg, item, 0, SCHEDULE_T - 1, &t);
+        if (rc != DK_OK) {
+            dk_err_hint(cx->err, "timesteps run from 0 (clean) to %d (pure "
+                        "noise)", SCHEDULE_T - 1);
+            free(out);
+            return rc;
+        }
+        out[i] = (int)t;
+    }
+    *ts = out;
+    *n = count;
+    return DK_OK;
+}
+
+/* A list value of n new images (taken over, all freed on failure). */
+static dk_status image_list_out(CallCtx *cx, DImage **ims, size_t n,
+                                Value **out)
+{
+    Value *list = value_list_new(n);
+    for (size_t i = 0; i < n; i++) {
+        Value *v = list ? image_value(ims[i]) : NULL;
+        if (!v) {
+            if (!list)
+                dimage_free(ims[i]);
+            for (size_t k = i + 1; k < n; k++)
+                dimage_free(ims[k]);
+            value_unref(list);
+            return cx_error(cx, -1, DK_ERR_OOM, "out of memory");
+        }
+        value_list_set(list, i, v);
+    }
+    *out = list;
+    return DK_OK;
+}
+
+static dk_status cmd_alpha_bar(CallCtx *cx, Value **args, Value **out)
+{
+    int *ts = NULL;
+    size_t n = 0;
+    dk_status rc = timesteps_arg(cx, 0, args[0], &ts, &n);
+    if (rc != DK_OK)
+        return rc;
+    const Schedule *s = schedule_if();
+    if (args[0]->kind == VAL_NUMBER) {
+        *out = value_number((double)s->alphas_cumprod[ts[0]]);
+    } else {
+        *out = value_list_new(n);
+        for (size_t i = 0; *out && i < n; i++)
+            value_list_set(*out, i,
+                           value_number((double)s->alphas_cumprod[ts[i]]));
+    }
+    free(ts);
+    return *out ? DK_OK : cx_error(cx, -1, DK_ERR_OOM, "out of memory");
+}
+
+static dk_status cmd_forward(CallCtx *cx, Value **args, Value **out)
+{
+    const DImage *x0 = image_of(args[0]);
+    if (x0->mask)
+        return cx_error(cx, 0, DK_ERR_ARG, "a mask cannot be noised: give a "
+                        "picture");
+    int *ts = NULL;
+    size_t n = 0;
+    dk_status rc = timesteps_arg(cx, 1, args[1], &ts, &n);
+    if (rc != DK_OK)
+        return rc;
+    DImage **noisy = calloc(n, sizeof *noisy);
+    if (!noisy) {
+        free(ts);
+        return cx_error(cx, -1, DK_ERR_OOM, "out of memory");
+    }
+    CmdBar bar;
+    cmdbar_start(&bar, cx, "forward", (long)n);
+    rc = forward_many(x0, schedule_if(), ts, (int)n,
+                      &bar.hook, noisy, cx->err);
+    cmdbar_finish(&bar, rc);
+    free(ts);
+    if (rc != DK_OK) {
+        free(noisy);
+        dk_err_at(cx->err, cx->span);
+        return rc;
+    }
+    if (args[1]->kind == VAL_NUMBER) {
+        *out = image_value(noisy[0]);
+        free(noisy);
+        return *out ? DK_OK : cx_error(cx, -1, DK_ERR_OOM, "out of memory");
+    }
+    rc = image_list_out(cx, noisy, n, out);
+    free(noisy);
+    return rc;
+}
+
+static dk_status cmd_blur(CallCtx *cx, Value **args, Value **out)
+{
+    long k = 0;
+    double sigma = args[2]->as.number;
+    dk_status rc = int_arg(cx, 1, args[1], -1000000, 1000000, &k);
+    if (rc != DK_OK)
+        return rc;
+    if (blur_check((int)k, sigma, cx->err) != DK_OK) {
+        dk_err_at(cx->err, cx->arg_spans[k % 2 == 0 || k < 1 ||
+                                         k > BLUR_MAX_KERNEL ? 1 : 2]);
+        return cx->err->code;
+    }
+    const DImage **ims = NULL;
+    size_t n = 0;
+    rc = images_arg(cx, 0, args[0], &ims, &n);
+    if (rc != DK_OK)
+        return rc;
+    DImage **blurred = calloc(n, sizeof *blurred);
+    if (!blurred) {
+        free(ims);
+        return cx_error(cx, -1, DK_ERR_OOM, "out of memory");
+    }
+    CmdBar bar;
+    cmdbar_start(&bar, cx, "blur", (long)n);
+    for (size_t i = 0; i < n && rc == DK_OK; i++) {
+        if (dk_interrupted()) {
+            rc = cx_error(cx, -1, DK_ERR_INTERRUPTED, "interrupted by the "
+                          "user after %zu of %zu images", i, n);
+            break;
+        }
+        rc = blur_gaussian(ims[i], (int)k, sigma, &blurred[i], cx->err);
+        if (rc == DK_OK)
+            cmdbar_step(&bar, (long)i + 1, (long)n);
+        else if (n > 1)
+            dk_err_prefix(cx->err, "image %zu: ", i);
+    }
+    cmdbar_finish(&bar, rc);
+    free(ims);
+    if (rc != DK_OK) {
+        for (size_t i = 0; i < n; i++)
+            dimage_free(blurred[i]);
+        free(blurred);
+        dk_err_at(cx->err, cx->span);
+        return rc;
+    }
+    if (image_of(args[0])) {
+        *out = image_value(blurred[0]);
+        rc = *out ? DK_OK : cx_error(cx, -1, DK_ERR_OOM, "out of memory");
+    } else {
+        rc = image_list_out(cx, blurred, n, out);
+    }
+    free(blurred);
+    return rc;
+}
+
+static const ArgSpec alpha_bar_args[] = {
+    {"t", VT_NUMBER | VT_LIST, NULL, "a timestep 0..999, or a list of them", NULL},
+};
+static const ArgSpec forward_args[] = {
+    {"image", VT_OBJECT, NULL, "the clean image x0, in [-1, 1]", "image"},
+    {"t", VT_NUMBER | VT_LIST, NULL, "a timestep 0..999, or a list of them", NULL},
+};
+static const ArgSpec blur_args[] = {
+    {"images", VT_OBJECT | VT_LIST, NULL, "an image or a list of images", NULL},
+    {"kernel", VT_NUMBER, "5", "the kernel's size in pixels: odd, 1..255", NULL},
+    {"sigma", VT_NUMBER, "2", "the Gaussian's standard deviation in pixels", NULL},
+};
+
+static const Command commands[] = {
+    {"alpha_bar", "Diffusion", "Look up ᾱ_t in DeepFloyd's noise schedule.",
+     "ᾱ_t (alphas_cumprod[t]) is the share of the clean image's variance "
+     "left at timestep t: x_t = sqrt(ᾱ_t) x0 + sqrt(1 - ᾱ_t) eps. The "
+     "schedule is DeepFloyd IF's cosine (\"squaredcos_cap_v2\") over 1000 "
+     "steps, in float32 as diffusers stores it.",
+     "alpha_bar [0, 250, 500, 750, 990]",
+     alpha_bar_args, 1, 0, cmd_alpha_bar, 0},
+    {"forward", "Diffusion", "Add noise to an image: the forward process.",
+     "Computes x_t = sqrt(ᾱ_t) x0 + sqrt(1 - ᾱ_t) eps with eps ~ N(0, I) "
+     "drawn from the seeded stream (see `seed`), a fresh draw per "
+     "timestep (section 1.1). One timestep gives one image; a list gives a "
+     "list of images in the same order, ready for `show` and `blur`. Long "
+     "lists show a progress bar.",
+     "seed 180\nimg = load \"notebooks/data/rocket.jpg\"\n"
+     "noisy = forward img t=[250, 500, 750]\n"
+     "show img noisy captions=[\"x0\", \"t=250\", \"t=500\", \"t=750\"]",
+     forward_args, 2, 0, cmd_forward, 0},
+    {"blur", "Diffusion", "Blur images with a Gaussian (classical denoising).",
+     "torchvision's gaussian_blur: a normalised 1-D Gaussian on "
+     "linspace(-(k-1)/2, (k-1)/2, k), applied to each channel along rows and "
+     "columns, with reflect padding of k//2 so the size stays (section "
+     "1.2). Takes an image or a list of images and returns the same.",
+     "seed 180\nimg = load \"notebooks/data/rocket.jpg\"\n"
+     "noisy = forward img t=[250, 500, 750]\nshow (blur noisy kernel=5 sigma=2)",
+     blur_args, 3, 0, cmd_blur, 0},
+};
+
+const CommandTable cmd_diffusion_table = {commands,
+                                          sizeof commands / sizeof commands[0]};
