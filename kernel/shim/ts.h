@@ -23,8 +23,9 @@
  *    error *out is NULL and the inputs are unchanged.
  *  - Handles are values: no function here writes into an input tensor.
  *    tensor_select, tensor_slice, tensor_reshape and tensor_permute may
- *    return views sharing memory with their input; that is invisible as long
- *    as nothing writes in place.
+ *    return views sharing memory with their input, and tensor_to_device and
+ *    tensor_to_dtype return the input's memory when nothing changes; that is
+ *    invisible as long as nothing writes in place.
  *  - Devices are ints: TS_CPU (-1) or a CUDA index (0, 1, ...);
  *    TS_DEVICE_DEFAULT means "the chosen device" (CUDA 0 when there is one,
  *    else the CPU; ts_set_device changes it).
@@ -283,7 +284,8 @@ ts_status ts_tensor_interpolate(ts_tensor **out, const ts_tensor *x,
 
 /* ---- tensors: devices and types --------------------------------------------- */
 
-/* A copy on `device` (TS_CPU, a CUDA index, TS_DEVICE_DEFAULT). */
+/* x on `device` (TS_CPU, a CUDA index, TS_DEVICE_DEFAULT), or in `dtype`:
+ * a converted copy, or x's own memory when it is already there. */
 ts_status ts_tensor_to_device(ts_tensor **out, const ts_tensor *x,
                               int device) TS_MUST_CHECK;
 ts_status ts_tensor_to_dtype(ts_tensor **out, const ts_tensor *x,
