@@ -98,6 +98,7 @@ class RunningKernel:
 
     def flush(self) -> None:
         """Drop whatever is waiting on shell, iopub and stdin."""
+        _iopub_stash(self.kc).clear()
         for ch in (self.kc.shell_channel, self.kc.iopub_channel, self.kc.stdin_channel):
             while True:
                 try:
@@ -131,13 +132,29 @@ def fresh_kernel(kernel_spec, tmp_path):
     k.stop()
 
 
+def _iopub_stash(kc) -> list:
+    """iopub messages read while looking for another request's, kept on the
+    client so that a later collect_iopub for their parent still sees them."""
+    if not hasattr(kc, "_dk_iopub_stash"):
+        kc._dk_iopub_stash = []
+    return kc._dk_iopub_stash
+
+
 def collect_iopub(kc, msg_id: str, timeout: float = TIMEOUT) -> list[dict]:
     """iopub messages whose parent is msg_id, from its busy to its idle
-    (both included).  Messages of other requests are skipped.  Raises
-    TimeoutError when the idle does not come within `timeout` seconds."""
-    out: list[dict] = []
+    (both included).  Messages of other requests are set aside for their
+    own collect_iopub.  Raises TimeoutError when the idle does not come
+    within `timeout` seconds."""
+    stash = _iopub_stash(kc)
+    out = [m for m in stash if m["parent_header"].get("msg_id") == msg_id]
+    stash[:] = [m for m in stash if m["parent_header"].get("msg_id") != msg_id]
+
+    def done() -> bool:
+        return bool(out) and out[-1]["msg_type"] == "status" and \
+            out[-1]["content"]["execution_state"] == "idle"
+
     deadline = time.monotonic() + timeout
-    while True:
+    while not done():
         left = deadline - time.monotonic()
         if left <= 0:
             raise TimeoutError(
@@ -149,10 +166,11 @@ def collect_iopub(kc, msg_id: str, timeout: float = TIMEOUT) -> list[dict]:
         except Empty:
             continue
         if msg["parent_header"].get("msg_id") != msg_id:
+            stash.append(msg)
+            del stash[:-1000]  # bounded
             continue
         out.append(msg)
-        if msg["msg_type"] == "status" and msg["content"]["execution_state"] == "idle":
-            return out
+    return out
 
 
 def shell_reply(kc, msg_id: str, timeout: float = TIMEOUT) -> dict:

@@ -352,7 +352,9 @@ def test_control_and_heartbeat_answer_during_long_cell(kernel):
     assert time.monotonic() - t0 < 1.5
     assert reply["content"]["ename"] == "KeyboardInterrupt"
     collect_iopub(kc, msg_id)
-    # the interrupt_request had its own busy/idle
+    # the interrupt_request on control had its own busy/idle
+    msgs = collect_iopub(kc, req["header"]["msg_id"], timeout=5)
+    assert [m["content"]["execution_state"] for m in msgs] == ["busy", "idle"]
     assert_alive(kernel)
 
 
