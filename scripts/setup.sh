@@ -85,7 +85,10 @@ dk_setup_main() {
         echo "setup: FAILED: cmake --install into $venv" >&2
         return 1
     fi
-    if ! "$venv/bin/jupyter" kernelspec list 2>/dev/null | grep -qw diffuse; then
+    # (not `| grep -q`: with pipefail, grep's early exit fails the pipe)
+    local specs
+    specs="$("$venv/bin/jupyter" kernelspec list 2>/dev/null || true)"
+    if ! grep -qw diffuse <<<"$specs"; then
         echo "setup: FAILED: kernelspec 'diffuse' not visible to" \
              "$venv/bin/jupyter" >&2
         return 1
