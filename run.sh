@@ -16,7 +16,9 @@ if [ "${1:-}" != "--headless" ]; then
     mkdir -p notebooks
     extra=()
     [ "$(id -u)" -eq 0 ] && extra+=(--allow-root)
-    exec .venv/bin/jupyter lab --notebook-dir=notebooks "${extra[@]}" "$@"
+    # diffuse is the default kernel for new notebooks
+    exec .venv/bin/jupyter lab --notebook-dir=notebooks \
+        --MultiKernelManager.default_kernel_name=diffuse "${extra[@]}" "$@"
 fi
 shift
 
