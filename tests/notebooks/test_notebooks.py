@@ -43,6 +43,7 @@ def output_signature(outputs) -> list[tuple]:
     return sig
 
 
+@pytest.mark.timeout(1800)  # above test.sh's per-test default of 300 s
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.name for p in NOTEBOOKS])
 def test_notebook_runs(kernel_spec, path: Path):
     saved = nbformat.read(path, as_version=4)
