@@ -98,6 +98,9 @@ static void test_rocket(void)
     CHECK(enc == NULL);
     dk_err_clear(&err);
 
+    image_free(im);
+    im = NULL;
+
     /* Truncated: half the file must fail, naming the file. */
     CHECK(jpeg_decode(data, len / 2, "half.jpg", &im, &err) == DK_ERR_FORMAT);
     CHECK(im == NULL);

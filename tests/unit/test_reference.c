@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "backend/backend.h"
 #include "check.h"
 #include "lang/eval.h"
 #include "lang/registry.h"
@@ -51,6 +52,10 @@ int main(void)
     const Command *const *all = registry_all(&n);
     CHECK(n >= 15);
     const Outlet quiet = {NULL, quiet_stream, quiet_display, quiet_clear, answer};
+    const TsApi *api = NULL;
+    DkErr load_err = {0};
+    int have_torch = backend_get(&api, &load_err) == DK_OK;
+    dk_err_clear(&load_err);
     for (size_t i = 0; i < n; i++) {
         const Command *c = all[i];
         CHECK(i == 0 || strcmp(all[i - 1]->name, c->name) < 0); /* unique */
@@ -77,6 +82,10 @@ int main(void)
         json_t *res = NULL;
         DkErr err = {0};
         dk_status st = interp_execute(in, c->example, &quiet, &res, &err);
+        /* Tensor commands' examples need the libtorch backend; a build
+         * without it may only fail them with the loader's error. */
+        if (st == DK_ERR_TORCH && !have_torch)
+            st = DK_OK;
         if (st)
             fprintf(stderr, "example of %s fails: %s\n", c->name, err.msg);
         CHECK(st == DK_OK);
