@@ -16,6 +16,7 @@
  * pad and interpolate helpers.
  */
 #include "ts.h"
+#include "ts_impl.hpp"              /* ts_tensor, ts_generator, ts_guarded */
 
 #include <ATen/ATen.h>              /* at::Tensor and the operators */
 #include <ATen/CPUGeneratorImpl.h>  /* createCPUGenerator, getDefaultCPUGenerator */
@@ -42,14 +43,6 @@
 #include <stdexcept>
 #include <string>
 #include <vector>
-
-struct ts_tensor {
-    at::Tensor t;
-};
-
-struct ts_generator {
-    at::Generator g;
-};
 
 #if TORCH_VERSION_MAJOR > 1 || (TORCH_VERSION_MAJOR == 1 && TORCH_VERSION_MINOR >= 13)
 using TsOomError = c10::OutOfMemoryError;
@@ -182,6 +175,13 @@ static ts_status produce(const char *op, ts_tensor **out,
     });
 }
 
+/* The guard for the other shim files (ts_impl.hpp). */
+ts_status ts_guarded(const char *op, const ts_tensor *const *ins, size_t nins,
+                     const std::function<void()> &body) noexcept
+{
+    return guard_n(op, ins, nins, body);
+}
+
 // ---------------------------------------------------------------------------
 // Conversions between the C vocabulary and ATen's
 // ---------------------------------------------------------------------------
@@ -243,6 +243,20 @@ static at::Device device_of(int d)
         throw std::invalid_argument("there is no CUDA device " + std::to_string(d) +
                                     " (libtorch sees " + std::to_string(n) + ")");
     return at::Device(at::kCUDA, (c10::DeviceIndex)d);
+}
+
+at::Device ts_device(int d)
+{
+    return device_of(d);
+}
+
+int ts_device_code(const at::Device &d)
+{
+    if (d.is_cpu())
+        return TS_CPU;
+    if (d.is_cuda())
+        return d.has_index() ? d.index() : 0;
+    throw std::invalid_argument("device " + d.str() + " has no ts code");
 }
 
 static std::vector<int64_t> dims_of(const int64_t *dims, int n, const char *what)
@@ -614,6 +628,23 @@ extern "C" ts_status ts_tensor_randn(ts_tensor **out, const int64_t *shape,
     return produce("tensor_randn", out, {}, [&] {
         return noise(dims_of(shape, ndim, "shape"), g, scalar_type(dtype),
                      device_of(device));
+    });
+}
+
+/* Uniform [0, 1) noise, drawn the same way as noise(). */
+extern "C" ts_status ts_tensor_rand(ts_tensor **out, const int64_t *shape,
+                                    int ndim, ts_dtype dtype, int device,
+                                    ts_generator *g)
+{
+    return produce("tensor_rand", out, {}, [&] {
+        at::ScalarType st = scalar_type(dtype);
+        if (!at::isFloatingType(st))
+            throw std::invalid_argument(std::string("uniform noise needs a floating "
+                                                    "dtype, not ") + c10::toString(st));
+        at::Generator gen = g ? g->g : at::detail::getDefaultCPUGenerator();
+        at::Tensor x = at::rand(dims_of(shape, ndim, "shape"), gen,
+                                at::TensorOptions().dtype(at::kFloat));
+        return x.to(device_of(device), st);
     });
 }
 

@@ -11,8 +11,8 @@
  * the contract of each table entry; the symbols themselves are hidden.
  *
  * The rules, after tch-rs's torch-sys:
- *  - Handles are distinct opaque types (ts_tensor, ts_generator; ts_module and
- *    ts_optim arrive with the models), so the compiler tells them apart.
+ *  - Handles are distinct opaque types (ts_tensor, ts_generator, ts_module,
+ *    ts_optim), so the compiler tells them apart.
  *  - Every function returns a ts_status and writes results through
  *    out-parameters.  No C++ exception ever crosses into C.
  *  - On failure the message sits in a shim-owned, thread-local buffer read
@@ -49,7 +49,7 @@ extern "C" {
 
 /* Bump on any change to TsApi, a struct or an enum below; the loader refuses
  * a library built for another version. */
-#define TS_API_VERSION 1
+#define TS_API_VERSION 2
 
 #define TS_MAX_DIMS 8
 
@@ -68,6 +68,8 @@ typedef enum {
 
 typedef struct ts_tensor ts_tensor;
 typedef struct ts_generator ts_generator;
+typedef struct ts_module ts_module;   /* a network with its parameters */
+typedef struct ts_optim ts_optim;     /* an optimizer over a ts_module */
 
 /* TS_ENUM_RANGE: each enum taken as an argument ends with two entries that
  * are no values (*_RANGE_MIN_, *_RANGE_MAX_).  They make every int a valid
@@ -316,6 +318,111 @@ ts_status ts_tensor_slice(ts_tensor **out, const ts_tensor *x, int64_t dim,
 ts_status ts_tensor_flip(ts_tensor **out, const ts_tensor *x,
                          const int64_t *dims, int ndims) TS_MUST_CHECK;
 
+/* ---- random numbers, uniform (added in version 2) ------------------------- */
+
+/* Uniform noise in [0, 1), drawn like ts_tensor_randn (on the CPU in
+ * float32 from g or the global generator, then moved and cast). */
+ts_status ts_tensor_rand(ts_tensor **out, const int64_t *shape, int ndim,
+                         ts_dtype dtype, int device,
+                         ts_generator *g) TS_MUST_CHECK;
+
+/* ---- the Part B UNets (kernel/shim/unet.cpp, added in version 2) ----------
+ *
+ * The three MNIST UNets of shared/spec/partB-mnist.md §2-4, built from
+ * torch::nn modules whose state_dict keys read like the course's PyTorch
+ * code ("down1.0.0.weight"; unet.cpp's header lists them).  A module lives
+ * on one device, chosen at creation.  ts_unet_forward is inference (eval
+ * mode: BatchNorm uses its running statistics; no autograd); training goes
+ * through ts_train_step, which switches to train mode for its step. */
+
+typedef enum {
+    TS_UNET_PLAIN = 0, /* x -> x: the single-step denoiser (Figure 1) */
+    TS_UNET_TIME,      /* (x, t) -> u: fc1_t, fc2_t modulate unflatten, up1 */
+    TS_UNET_CLASS,     /* (x, t, c, mask) -> u: plus fc1_c, fc2_c */
+    TS_UNET_RANGE_MIN_ = -0x7fffffff - 1, /* see TS_ENUM_RANGE */
+    TS_UNET_RANGE_MAX_ = 0x7fffffff
+} ts_unet_kind;
+
+typedef struct ts_unet_config {
+    ts_unet_kind kind;
+    int in_channels;   /* 1 for MNIST */
+    int hidden;        /* D: 128 for the denoiser, 64 for flow matching */
+    int num_classes;   /* 10 for TS_UNET_CLASS; ignored otherwise */
+} ts_unet_config;
+
+/* A freshly initialised UNet (PyTorch's default init, from libtorch's global
+ * generator: seed it first for a reproducible start) on `device`.  Sizes:
+ * in_channels 1..16, hidden 1..1024, num_classes 1..1000; the input is
+ * 28 x 28 (any H, W divisible by 4 whose quarter is 7 works). */
+ts_status ts_unet_new(ts_module **out, const ts_unet_config *cfg,
+                      int device) TS_MUST_CHECK;
+void ts_module_free(ts_module *m);
+ts_status ts_module_config(const ts_module *m,
+                           ts_unet_config *out) TS_MUST_CHECK;
+/* Trainable parameters (BatchNorm running statistics excluded). */
+ts_status ts_module_param_count(const ts_module *m,
+                                int64_t *out) TS_MUST_CHECK;
+/* TS_CPU or the CUDA index of the module's parameters. */
+ts_status ts_module_device(const ts_module *m, int *out) TS_MUST_CHECK;
+/* Move the parameters (and buffers) to `device`.  An optimizer made
+ * before keeps references to the old tensors: make it afterwards. */
+ts_status ts_module_to_device(ts_module *m, int device) TS_MUST_CHECK;
+
+/* The state_dict, in registration order: parameters and buffers
+ * (BatchNorm running_mean, running_var, num_batches_tracked).  Entry i's
+ * name is owned by m (valid until m is freed); *value is a new handle
+ * sharing the entry's memory: never write into it (use state_set). */
+ts_status ts_module_state_count(const ts_module *m, int *out) TS_MUST_CHECK;
+ts_status ts_module_state_get(const ts_module *m, int i, const char **name,
+                              ts_tensor **value) TS_MUST_CHECK;
+/* Copy `value` into the entry called `name` (converted to its dtype and
+ * device).  TS_ERR for an unknown name or a different shape. */
+ts_status ts_module_state_set(ts_module *m, const char *name,
+                              const ts_tensor *value) TS_MUST_CHECK;
+
+/* u = UNet(x, t, c, mask).  x: (N, C, H, W) float; t: (N) float in [0, 1]
+ * (required by TS_UNET_TIME and TS_UNET_CLASS, must be NULL for
+ * TS_UNET_PLAIN); c: (N) int64 class labels or NULL (the zero vector:
+ * unconditional); mask: (N) float, 1 keeps item i's class and 0 drops it
+ * to the zero vector, or NULL (keep all).  c and mask only for
+ * TS_UNET_CLASS.  Out: (N, 1, H, W). */
+ts_status ts_unet_forward(ts_tensor **out, ts_module *m, const ts_tensor *x,
+                          const ts_tensor *t, const ts_tensor *c,
+                          const ts_tensor *mask) TS_MUST_CHECK;
+
+/* ---- training (unet.cpp, added in version 2) ------------------------------ */
+
+/* torch::optim::Adam over m's parameters (betas 0.9, 0.999, eps 1e-8, no
+ * weight decay).  m must outlive the optimizer. */
+ts_status ts_optim_adam_new(ts_optim **out, ts_module *m,
+                            double lr) TS_MUST_CHECK;
+void ts_optim_free(ts_optim *o);
+/* The learning rate of every parameter group (ExponentialLR steps it). */
+ts_status ts_optim_set_lr(ts_optim *o, double lr) TS_MUST_CHECK;
+/* The optimizer's state (Adam moments and step counts) as bytes in
+ * libtorch's archive format: *data is malloc'd for the caller (free()).
+ * optim_load reads them back into an optimizer over a module of the same
+ * configuration; TS_ERR when the bytes do not fit it. */
+ts_status ts_optim_save(const ts_optim *o, void **data,
+                        size_t *len) TS_MUST_CHECK;
+ts_status ts_optim_load(ts_optim *o, const void *data,
+                        size_t len) TS_MUST_CHECK;
+
+/* One step of gradient descent on the mean squared error:
+ *   train mode; zero_grad; u = UNet(x, t, c, mask);
+ *   L = mean((u - target)^2); L.backward();
+ *   if clip_norm > 0: clip the gradients' global L2 norm to clip_norm;
+ *   Adam step.
+ * Arguments as in ts_unet_forward; target has u's shape.  *loss (may be
+ * NULL) receives L as a detached scalar tensor: reading it (tensor_item)
+ * waits for the device, so a loop may read it only every few steps.  When
+ * the step fails the parameters are unchanged unless the failure came from
+ * the optimizer's update itself. */
+ts_status ts_train_step(ts_module *m, ts_optim *o, const ts_tensor *x,
+                        const ts_tensor *t, const ts_tensor *c,
+                        const ts_tensor *mask, const ts_tensor *target,
+                        double clip_norm, ts_tensor **loss) TS_MUST_CHECK;
+
 /* ---- the table ---------------------------------------------------------------- */
 
 /* Every entry of TsApi, in order.  The struct below and the table in ts.cpp
@@ -336,7 +443,15 @@ ts_status ts_tensor_flip(ts_tensor **out, const ts_tensor *x,
     X(tensor_pad) X(tensor_interpolate)                                    \
     X(tensor_to_device) X(tensor_to_dtype)                                 \
     X(tensor_reshape) X(tensor_permute) X(tensor_cat) X(tensor_stack)      \
-    X(tensor_select) X(tensor_slice) X(tensor_flip)
+    X(tensor_select) X(tensor_slice) X(tensor_flip)                        \
+    /* version 2 */                                                        \
+    X(tensor_rand)                                                         \
+    X(unet_new) X(module_free) X(module_config) X(module_param_count)      \
+    X(module_device) X(module_to_device)                                   \
+    X(module_state_count) X(module_state_get) X(module_state_set)          \
+    X(unet_forward)                                                        \
+    X(optim_adam_new) X(optim_free) X(optim_set_lr) X(optim_save)          \
+    X(optim_load) X(train_step)
 
 #ifdef __cplusplus
 #define TS_TYPEOF(x) decltype(x)
