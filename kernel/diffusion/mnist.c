@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #define IDX_MAX_DIMS 3
+#define IDX_MAX_ITEMS ((size_t)1 << 36) /* 64 GB: beyond any real file */
 #define SEARCH_LEVELS 3 /* parents of the executable's folder and the cwd */
 
 static const char *const SETUP_FIX =
@@ -82,10 +83,11 @@ static dk_status idx_header(FILE *f, const char *path, long long size,
     h->items = 1;
     for (int i = 0; i < ndim; i++) {
         h->dims[i] = be32(b + 4 + 4 * i);
-        h->items *= h->dims[i];  /* <= 2^96 would overflow: size check */
-        if (h->dims[i] == 0 || h->items > (size_t)1 << 40)
+        /* checked before multiplying, so a hostile header cannot wrap */
+        if (h->dims[i] == 0 || h->dims[i] > IDX_MAX_ITEMS / h->items)
             return dk_err_set(err, DK_ERR_FORMAT, "%s: dimension %d is %u, "
                               "not a usable size", path, i, h->dims[i]);
+        h->items *= h->dims[i];
     }
     long long want = (long long)head + (long long)h->items;
     if (size != want)

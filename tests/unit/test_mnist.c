@@ -134,6 +134,13 @@ static void test_idx_bad(void)
     fclose(f);
     expect_error("head", "lab", DK_ERR_FORMAT, "shorter than its 16-byte "
                  "header");
+    /* 2^17 * 2^16 * 2^31 = 2^64: would wrap to 0 unchecked */
+    uint32_t huge[3] = {0x20000u, 0x10000u, 0x80000000u};
+    write_idx("huge", IDX_MAGIC_IMAGES, 3, huge, (const uint8_t *)"x", 1, 0);
+    expect_error("huge", "lab", DK_ERR_FORMAT, "not a usable size");
+    uint32_t empty[3] = {5, 0, 3};
+    write_idx("empty", IDX_MAGIC_IMAGES, 3, empty, (const uint8_t *)"x", 0, 0);
+    expect_error("empty", "lab", DK_ERR_FORMAT, "dimension 1 is 0");
     write_set("img4", "lab4", 4, 4, 3, 0);
     expect_error("img", "lab4", DK_ERR_FORMAT, "holds 5 images but");
     uint8_t y[5] = {1, 2, 10, 3, 4};
@@ -507,7 +514,8 @@ int main(void)
     test_real();
     /* remove the scratch folder and what we wrote into it */
     const char *names[] = {"img", "lab", "cut", "long", "stub", "head",
-                           "img4", "lab4", "lab10", "px", "py",
+                           "img4", "lab4", "lab10", "px", "py", "huge",
+                           "empty",
                            "train-images-idx3-ubyte",
                            "train-labels-idx1-ubyte",
                            "t10k-images-idx3-ubyte",
