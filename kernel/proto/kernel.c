@@ -76,6 +76,12 @@ void kernel_dispatch(Chan *ch, const Msg *req)
         fn(ch, req);
     else
         log_warn("ignored unknown message type '%s' on %s", type, ch->name);
+    /* Drain before idle: a frontend that waits for this idle before its
+     * next request must not see that request aborted. */
+    if (k->abort_pending && ch == &k->shell) {
+        k->abort_pending = 0;
+        execute_abort_queue(ch);
+    }
     iopub_status(&k->iopub, ch->signer, "idle", req);
 }
 
@@ -229,10 +235,6 @@ static void serve_shell(Kernel *k)
                                  &err);
         if (st == DK_OK) {
             kernel_dispatch(&k->shell, req);
-            if (k->abort_pending) {
-                k->abort_pending = 0;
-                execute_abort_queue(&k->shell);
-            }
         } else if (st != DK_ERR_INTERRUPTED) {
             log_warn("dropped a message on shell: %s", err.msg);
         }
