@@ -1,0 +1,52 @@
+/*
+ * checkpoint.h: saving and loading a Part B model, with everything needed
+ * to use it or to resume training, as one safetensors file.
+ *
+ * Format (https://github.com/huggingface/safetensors): 8 bytes of
+ * little-endian header length N, N bytes of JSON, then the raw tensors.
+ * The JSON maps each state_dict key of the UNet ("down1.0.0.weight", see
+ * kernel/shim/unet.cpp) to {"dtype", "shape", "data_offsets"}, so Python's
+ * safetensors.torch.load_file gives a state_dict a PyTorch model with the
+ * same layout loads.  "__metadata__" (strings only, as the format wants)
+ * holds "format": "diffuse-unet", "version": "1", the kind, hidden,
+ * num_classes, the objective (sigma, pure_noise, p_uncond), the plan (lr0,
+ * schedule, schedule_epochs, clip, batch, seed) and the record
+ * (epochs_done, steps, last and minimum loss).  Two extra entries, outside
+ * the UNet's keys, start with "_diffuse.": "_diffuse.losses" (F32, the
+ * per-step losses) and "_diffuse.epoch_ends" (I64), and optionally
+ * "_diffuse.optimizer" (U8: Adam's state in libtorch's archive format)
+ * for an exact resume.
+ *
+ * fp16: float parameters may be stored as F16 (half the size, for a
+ * shipped checkpoint); loading converts them back to float32.  Running
+ * statistics stay in float32 and counters in int64.
+ *
+ * Saving is atomic: a temporary file in the same folder, fsync, rename.
+ * Loading checks everything before touching a model: the header, every
+ * offset, the metadata, and the keys: a file whose keys or shapes do not
+ * match the UNet its metadata describes is refused with a message listing
+ * the missing, unexpected and mis-shaped keys (a few of each, then "and N
+ * more").
+ */
+#ifndef DK_CHECKPOINT_H
+#define DK_CHECKPOINT_H
+
+#include "model.h"
+
+#define CHECKPOINT_FORMAT "diffuse-unet"
+#define CHECKPOINT_VERSION 1
+#define CHECKPOINT_MAX_HEADER (16u << 20)
+
+/* Write m to path.  fp16: store float parameters as float16.
+ * with_optimizer: add Adam's state (when the model has one). */
+dk_status checkpoint_save(const Model *m, const char *path, int fp16,
+                          int with_optimizer, DkErr *err);
+
+/* A new Model from path, on the chosen device, with its record and (when
+ * stored) its optimizer state.  Errors: DK_ERR_IO (cannot read),
+ * DK_ERR_FORMAT (not a safetensors file, truncated, bad offsets, not a
+ * diffuse checkpoint, keys or shapes that do not match). */
+dk_status checkpoint_load(const TsApi *api, const char *path, Model **out,
+                          DkErr *err);
+
+#endif
