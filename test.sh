@@ -29,10 +29,12 @@ TOTAL_PASS=0 TOTAL_FAIL=0
 SUMMARY=()
 T0=$(date +%s)
 
-banner() { printf '\n==== %s ====\n' "$*"; }
+STAGE_T0=$SECONDS
+banner() { printf '\n==== %s ====\n' "$*"; STAGE_T0=$SECONDS; }
 record() {  # stage passed failed [note]
     TOTAL_PASS=$((TOTAL_PASS + $2)); TOTAL_FAIL=$((TOTAL_FAIL + $3))
-    SUMMARY+=("$(printf '%-10s %4d passed, %4d failed  %s' "$1" "$2" "$3" "${4:-}")")
+    SUMMARY+=("$(printf '%-10s %4d passed, %4d failed  %5ss  %s' "$1" "$2" "$3" \
+        $((SECONDS - STAGE_T0)) "${4:-}")")
 }
 
 # ctest in a build dir; counts from its "N tests failed out of M" line.

@@ -21,6 +21,9 @@ static const CommandTable *const tables[] = {
     &cmd_backend_table,
     &cmd_diffusion_table,
     &cmd_plot_table,
+    &cmd_model_table,
+    &cmd_train_table,
+    &cmd_sample_table,
     &cmd_data_table,
 };
 

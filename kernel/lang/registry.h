@@ -108,6 +108,9 @@ extern const CommandTable cmd_image_table;
 extern const CommandTable cmd_backend_table;
 extern const CommandTable cmd_diffusion_table;
 extern const CommandTable cmd_plot_table;
+extern const CommandTable cmd_model_table;
+extern const CommandTable cmd_train_table;
+extern const CommandTable cmd_sample_table;
 extern const CommandTable cmd_data_table;
 
 /* What a handler is given. All pointers are borrowed for the call. */
