@@ -589,6 +589,15 @@ dk_status checkpoint_load(const TsApi *api, const char *path, Model **out,
     uint64_t hlen = 0;
     for (int i = 0; i < 8 && len >= 8; i++)
         hlen |= (uint64_t)(unsigned char)buf[i] << (8 * i);
+    if (len > 8 && buf[8] == '{' && hlen >= 2 && hlen <= CHECKPOINT_MAX_HEADER &&
+        hlen > len - 8) {
+        free(buf);
+        dk_err_set(err, DK_ERR_FORMAT, "%s is truncated or corrupt: its header "
+                   "alone should be %llu bytes, the file has %zu", path,
+                   (unsigned long long)hlen, len);
+        dk_err_hint(err, "save the model again; a copy may have stopped half-way");
+        return DK_ERR_FORMAT;
+    }
     if (len < 8 || hlen < 2 || hlen > CHECKPOINT_MAX_HEADER || hlen > len - 8 ||
         buf[8] != '{') {
         free(buf);

@@ -299,15 +299,15 @@ static const Command commands[] = {
      "`ToTensor` does. Fields: `count`, `classes`, `width`, `height`, "
      "`name`, `mean` (the average pixel, 0.1307 for the training set) and "
      "`class_counts`. Opening a split twice shares one copy in memory.",
-     "train = mnist \"train\"\ntrain\nprint train.count train.classes",
+     "train_set = mnist \"train\"\ntrain_set\nprint train_set.count train_set.classes",
      mnist_args, 1, 0, cmd_mnist, 0},
     {"sample_digits", "Data", "Show a random handful of a dataset's images.",
      "Draws `n` different images at random (optionally only of one "
      "`digit`) and shows them with their labels. With `seed=` the same "
      "images come back every time; without it each call shows new ones, "
      "in an order fixed by the last `seed` command.",
-     "train = mnist \"train\"\nsample_digits train 8\n"
-     "sample_digits train 10 digit=7 seed=180",
+     "train_set = mnist \"train\"\nsample_digits train_set 8\n"
+     "sample_digits train_set 10 digit=7 seed=180",
      sample_args, 4, 0, cmd_sample_digits, 0},
 };
 

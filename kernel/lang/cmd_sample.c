@@ -1,0 +1,273 @@
+/*
+ * cmd_sample.c: using trained Part B models: `generate` (flow matching,
+ * Algorithms 2 and 4, with classifier-free guidance) and `unet_denoise`
+ * (the single-step denoiser, sections 1.2.1-1.2.3).  Thin adapters over
+ * diffusion/b1_denoiser.h and b2_flow.h; see registry.h for the calling
+ * convention.
+ *
+ * The models work on digits in [0, 1] (ToTensor, no normalisation); image
+ * values hold [-1, 1] (cmd_image.h).  The conversion happens here, at the
+ * edge: images in are mapped (x + 1)/2, results out are clamped to [0, 1]
+ * (the course's display) and mapped 2x - 1.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../diffusion/b1_denoiser.h"
+#include "../diffusion/b2_flow.h"
+#include "../diffusion/rng.h"
+#include "cmd_bar.h"
+#include "cmd_data.h"
+#include "cmd_image.h"
+#include "cmd_model.h"
+
+#define MAX_IMAGES 1024
+
+/* A [0, 1] batch as an image value ([-1, 1]); takes x. */
+static dk_status to_image(CallCtx *cx, const TsApi *api, ts_tensor *x, Value **out)
+{
+    ts_tensor *c = NULL, *y = NULL;
+    ts_status st = api->tensor_clamp(&c, x, 0.0, 1.0);
+    if (st == TS_OK)
+        st = api->tensor_axpby(&y, 2.0, c, 0.0, c);   /* 2x */
+    api->tensor_free(c);
+    c = NULL;
+    if (st == TS_OK)
+        st = api->tensor_sub_scalar(&c, y, 1.0);       /* 2x - 1 */
+    api->tensor_free(x);
+    api->tensor_free(y);
+    if (st != TS_OK)
+        return backend_error(api, st, cx->err);
+    DImage *im = NULL;
+    dk_status rc = dimage_wrap(api, c, 0, &im, cx->err);
+    if (rc != DK_OK)
+        return rc;
+    *out = image_value(im);
+    return *out ? DK_OK : cx_error(cx, -1, DK_ERR_OOM, "out of memory");
+}
+
+static dk_status cmd_generate(CallCtx *cx, Value **args, Value **out)
+{
+    Model *m = model_of(args[0]);
+    long per = 4, count = 40, steps = 0;
+    double guidance = args[5]->as.number;
+    if (m->cfg.kind == TS_UNET_PLAIN)
+        return cx_error(cx, 0, DK_ERR_ARG, "the single-step denoiser does not "
+                        "generate: it has no time input (use unet_denoise, or a "
+                        "\"time\" or \"class\" UNet)");
+    dk_status rc = int_arg(cx, 2, args[2], 1, MAX_IMAGES, &per);
+    if (rc == DK_OK)
+        rc = int_arg(cx, 3, args[3], 1, MAX_IMAGES, &count);
+    if (rc == DK_OK && args[4]->kind != VAL_NONE)
+        rc = int_arg(cx, 4, args[4], 1, FLOW_MAX_STEPS, &steps);
+    if (rc != DK_OK)
+        return rc;
+    if (!(guidance >= 0 && guidance <= 100))
+        return cx_error(cx, 5, DK_ERR_ARG, "guidance=%g is not in [0, 100]", guidance);
+    if (!steps)
+        steps = m->cfg.kind == TS_UNET_CLASS ? 300 : 50;
+    /* The digits: a number, a list, or none (all ten for the class model). */
+    int64_t *digits = NULL;
+    long n = count;
+    if (m->cfg.kind == TS_UNET_CLASS && !(args[1]->kind == VAL_STRING &&
+                                          !strcmp(args[1]->as.str.bytes, "none"))) {
+        long nd = args[1]->kind == VAL_LIST ? (long)args[1]->as.list.len
+                  : args[1]->kind == VAL_NUMBER ? 1 : 10;
+        if (nd < 1)
+            return cx_error(cx, 1, DK_ERR_ARG, "the list of digits is empty");
+        if (nd * per > MAX_IMAGES)
+            return cx_error(cx, 2, DK_ERR_ARG, "%ld images is more than %d", nd * per,
+                            MAX_IMAGES);
+        n = nd * per;
+        digits = malloc((size_t)n * sizeof *digits);
+        if (!digits)
+            return cx_error(cx, -1, DK_ERR_OOM, "out of memory");
+        /* per_digit rows of nd columns: the grid reads 0..9 across */
+        for (long i = 0; i < nd && rc == DK_OK; i++) {
+            long d = i;
+            if (args[1]->kind == VAL_LIST)
+                rc = int_arg(cx, 1, args[1]->as.list.items[i], 0,
+                             m->cfg.num_classes - 1, &d);
+            else if (args[1]->kind == VAL_NUMBER)
+                rc = int_arg(cx, 1, args[1], 0, m->cfg.num_classes - 1, &d);
+            for (long r = 0; r < per; r++)
+                digits[r * nd + i] = d;
+        }
+        if (rc != DK_OK) {
+            free(digits);
+            return rc;
+        }
+    } else if (args[1]->kind != VAL_NONE && m->cfg.kind == TS_UNET_TIME) {
+        return cx_error(cx, 1, DK_ERR_ARG, "a time-conditioned UNet cannot be told "
+                        "which digit to draw (train unet \"class\" for that)");
+    }
+    const TsApi *api = m->api;
+    ts_generator *g = rng_generator(api, cx->err);
+    if (!g) {
+        free(digits);
+        return cx->err->code;
+    }
+    CmdBar bar;
+    cmdbar_start(&bar, cx, "generate", steps);
+    ts_tensor *x = NULL;
+    rc = flow_sample(m, digits, (int)n, (int)steps, guidance, g, &bar.hook, &x, cx->err);
+    cmdbar_finish(&bar, rc);
+    free(digits);
+    if (rc != DK_OK) {
+        dk_err_at(cx->err, cx->span);
+        return rc;
+    }
+    return to_image(cx, api, x, out);
+}
+
+/* The clean digits: the first `count` of a dataset, or images (1 channel,
+ * 28 x 28) mapped to [0, 1].  *x: [n, 1, 28, 28]. */
+static dk_status clean_arg(CallCtx *cx, const TsApi *api, const Value *v, long count,
+                           ts_tensor **x)
+{
+    *x = NULL;
+    Dataset *ds = dataset_of(v);
+    ts_status st;
+    if (ds) {
+        long n = count < ds->count ? count : ds->count;
+        float *buf = malloc((size_t)n * 784 * sizeof *buf);
+        uint32_t *idx = malloc((size_t)n * sizeof *idx);
+        if (!buf || !idx) {
+            free(buf);
+            free(idx);
+            return cx_error(cx, -1, DK_ERR_OOM, "out of memory");
+        }
+        for (long i = 0; i < n; i++)
+            idx[i] = (uint32_t)i;
+        dataset_batch(ds, idx, (int)n, buf, NULL);
+        int64_t shape[4] = {n, 1, ds->h, ds->w};
+        ts_tensor *cpu = NULL;
+        st = api->tensor_from_data(&cpu, buf, shape, 4, TS_F32);
+        if (st == TS_OK)
+            st = api->tensor_to_device(x, cpu, TS_DEVICE_DEFAULT);
+        api->tensor_free(cpu);
+        free(buf);
+        free(idx);
+        return backend_error(api, st, cx->err);
+    }
+    const DImage *im = image_of(v);
+    if (!im || im->c != 1 || im->h != MODEL_SIDE || im->w != MODEL_SIDE)
+        return cx_error(cx, 1, DK_ERR_TYPE, "give a dataset or gray 28x28 images "
+                        "(the UNet's input)");
+    ts_tensor *a = NULL;
+    st = api->tensor_add_scalar(&a, im->t, 1.0);
+    if (st == TS_OK)
+        st = api->tensor_mul_scalar(x, a, 0.5);                /* (x + 1)/2 */
+    api->tensor_free(a);
+    return backend_error(api, st, cx->err);
+}
+
+static dk_status cmd_unet_denoise(CallCtx *cx, Value **args, Value **out)
+{
+    Model *m = model_of(args[0]);
+    if (m->cfg.kind != TS_UNET_PLAIN)
+        return cx_error(cx, 0, DK_ERR_ARG, "unet_denoise needs the single-step "
+                        "denoiser (unet \"denoiser\"), not a %s UNet",
+                        model_kind_name(m->cfg.kind));
+    long count = 8;
+    dk_status rc = int_arg(cx, 3, args[3], 1, MAX_IMAGES, &count);
+    if (rc != DK_OK)
+        return rc;
+    /* sigma: one value, or a list (the OOD sweep of the first image) */
+    size_t ns = args[2]->kind == VAL_LIST ? args[2]->as.list.len : 1;
+    if (ns < 1 || ns > 64)
+        return cx_error(cx, 2, DK_ERR_ARG, "give 1..64 noise levels");
+    double sig[64];
+    for (size_t i = 0; i < ns; i++) {
+        const Value *s = args[2]->kind == VAL_LIST ? args[2]->as.list.items[i] : args[2];
+        if (s->kind != VAL_NUMBER || !(s->as.number >= 0 && s->as.number <= 10))
+            return cx_error(cx, 2, DK_ERR_ARG, "noise levels are numbers in [0, 10]");
+        sig[i] = s->as.number;
+    }
+    const TsApi *api = NULL;
+    if ((rc = cmd_api(cx, &api)) != DK_OK)
+        return rc;
+    ts_tensor *x = NULL;
+    if ((rc = clean_arg(cx, api, args[1], ns > 1 ? 1 : count, &x)) != DK_OK)
+        return rc;
+    ts_generator *g = rng_generator(api, cx->err);
+    ts_tensor *z = NULL, *y = NULL;
+    if (!g) {
+        api->tensor_free(x);
+        return cx->err->code;
+    }
+    if (ns == 1) {
+        rc = denoiser_noise(api, x, sig[0], g, &z, cx->err);      /* [n,1,28,28] */
+    } else {
+        ts_tensor *zs[64] = {0};
+        for (size_t i = 0; i < ns && rc == DK_OK; i++)
+            rc = denoiser_noise(api, x, sig[i], g, &zs[i], cx->err); /* [1,1,28,28] */
+        if (rc == DK_OK)
+            rc = backend_error(api, api->tensor_cat(&z, (const ts_tensor *const *)zs,
+                                                    (int)ns, 0), cx->err);
+        for (size_t i = 0; i < ns; i++)
+            api->tensor_free(zs[i]);
+    }
+    if (rc == DK_OK)
+        rc = denoiser_apply(m, z, &y, cx->err);                      /* D(z) */
+    Value *list = rc == DK_OK ? value_list_new(3) : NULL;
+    if (rc == DK_OK && !list)
+        rc = cx_error(cx, -1, DK_ERR_OOM, "out of memory");
+    ts_tensor *parts[3] = {x, z, y};
+    for (int i = 0; i < 3; i++) {
+        Value *v = NULL;
+        if (rc == DK_OK)
+            rc = to_image(cx, api, parts[i], &v);
+        else
+            api->tensor_free(parts[i]);
+        if (rc == DK_OK)
+            value_list_set(list, (size_t)i, v);
+    }
+    if (rc != DK_OK) {
+        value_unref(list);
+        dk_err_at(cx->err, cx->span);
+        return rc;
+    }
+    *out = list;
+    return DK_OK;
+}
+
+static const ArgSpec generate_args[] = {
+    {"model", VT_OBJECT, NULL, "a trained \"time\" or \"class\" UNet", "model"},
+    {"digits", VT_NUMBER | VT_LIST | VT_NONE | VT_STRING, "none",
+     "class model: a digit or a list of digits (none: 0..9; \"none\": "
+     "unconditional)", NULL},
+    {"per_digit", VT_NUMBER, "4", "class model: images of each digit", NULL},
+    {"count", VT_NUMBER, "40", "time model: how many images", NULL},
+    {"steps", VT_NUMBER | VT_NONE, "none", "Euler steps T (none: 300 for class, 50 for time)", NULL},
+    {"guidance", VT_NUMBER, "5", "classifier-free guidance scale γ (1: none)", NULL},
+};
+static const ArgSpec unet_denoise_args[] = {
+    {"model", VT_OBJECT, NULL, "a single-step denoiser", "model"},
+    {"images", VT_OBJECT, NULL, "a dataset (its first `count` digits) or gray 28x28 images", NULL},
+    {"sigma", VT_NUMBER | VT_LIST, "0.5", "the noise level, or a list of them (OOD sweep of one digit)", NULL},
+    {"count", VT_NUMBER, "8", "digits taken from a dataset", NULL},
+};
+
+static const Command commands[] = {
+    {"generate", "Models", "Draw digits from a flow-matching model.",
+     "Algorithm 2 (time) or 4 (class): x ← x0 ~ N(0, I); for t = 0, 1/T, …, "
+     "(T−1)/T: x ← x + u(x, t)/T, from the seeded stream (see `seed`). With "
+     "a class model each step computes u = u_uncond + γ(u_cond − u_uncond), "
+     "the conditional and unconditional halves in ONE forward pass of twice "
+     "the images. Returns the batch as an image (clamped to [0, 1] for "
+     "display), per_digit rows of the digits.",
+     "seed 180\nmodel = unet \"class\" hidden=8\ngenerate model per_digit=1 steps=5",
+     generate_args, 6, 0, cmd_generate, 0},
+    {"unet_denoise", "Models", "Noise digits and denoise them in one step.",
+     "z = x + σε (no clipping), then the single-step denoiser D(z). Returns "
+     "[clean, noisy, denoised], three image batches for `show`. With a list "
+     "of σ the first digit is noised at each level: the out-of-distribution "
+     "test of section 1.2.2 (trained at σ = 0.5).",
+     "seed 180\ntest_set = mnist \"test\"\nmodel = unet \"denoiser\" hidden=8\n"
+     "r = unet_denoise model test_set sigma=[0, 0.2, 0.4, 0.5, 0.6, 0.8, 1]\nshow r",
+     unet_denoise_args, 4, 0, cmd_unet_denoise, 0},
+};
+
+const CommandTable cmd_sample_table = {commands, sizeof commands / sizeof commands[0]};

@@ -1,0 +1,102 @@
+"""Training and sampling Part B models through Jupyter: a short training
+cell shows a progress bar and a loss plot that both gain points in place
+(update_display_data with the same display_id); an interrupt_request in
+the middle of training gives a KeyboardInterrupt-style error and the model
+still samples in the next cell; checkpoints round-trip and bad ones give
+one clear error.
+
+Uses a tiny class-conditioned UNet (hidden=8) and a subset of MNIST so
+each cell takes seconds on two CPU cores.
+"""
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from conftest import ROOT, execute, shell_reply, collect_iopub
+
+LONG = 120
+
+
+def ok(kc, code, timeout=LONG):
+    reply, outputs = execute(kc, code, timeout=timeout)
+    errors = [m["content"] for m in outputs if m["msg_type"] == "error"]
+    assert reply["content"]["status"] == "ok", (code, errors)
+    return outputs
+
+
+@pytest.fixture(scope="module")
+def mk(kernel):
+    kernel.flush()
+    ok(kernel.kc, 'seed 180\ntrain_set = mnist "train"\nmodel = unet "class" hidden=8')
+    return kernel
+
+
+def test_training_cell_updates_bar_and_plot(mk):
+    outs = ok(mk.kc, "train model train_set batch=32 steps=40 subset=2000")
+    by_id: dict[str, list[dict]] = {}
+    for m in outs:
+        if m["msg_type"] in ("display_data", "update_display_data"):
+            did = m["content"].get("transient", {}).get("display_id")
+            assert did, m
+            by_id.setdefault(did, []).append(m)
+    bars = [v for v in by_id.values() if "progress" in v[0]["content"]["data"].get(
+        "text/html", "") or "it/s" in v[0]["content"]["data"].get("text/plain", "")]
+    plots = [v for v in by_id.values()
+             if "application/vnd.diffuse.losscurve+json" in v[0]["content"]["data"]]
+    assert len(plots) == 1, by_id.keys()
+    plot = plots[0]
+    assert plot[0]["msg_type"] == "display_data"
+    assert all(m["msg_type"] == "update_display_data" for m in plot[1:])
+    assert len(plot) >= 2
+    first = plot[0]["content"]["data"]["application/vnd.diffuse.losscurve+json"]
+    last = plot[-1]["content"]["data"]["application/vnd.diffuse.losscurve+json"]
+    assert len(last["series"][0]["y"]) == 40
+    assert len(first["series"][0]["y"]) <= len(last["series"][0]["y"])
+    assert "image/png" in plot[-1]["content"]["data"]
+    assert bars, by_id.keys()
+    bar = bars[0]
+    assert bar[0]["msg_type"] == "display_data"
+    assert any(m["msg_type"] == "update_display_data" for m in bar)
+    assert "40/40" in bar[-1]["content"]["data"]["text/plain"]
+    assert "loss=" in bar[-1]["content"]["data"]["text/plain"]
+    # the model knows its losses
+    outs = ok(mk.kc, "len model.losses")
+    res = [m for m in outs if m["msg_type"] == "execute_result"][0]
+    assert res["content"]["data"]["text/plain"] == "40"
+
+
+def test_interrupt_mid_training_keeps_a_usable_model(mk):
+    kc = mk.kc
+    mk.flush()
+    msg_id = kc.execute("train model train_set batch=32 epochs=50", stop_on_error=False)
+    time.sleep(4.0)
+    mk.km.interrupt_kernel()
+    reply = shell_reply(kc, msg_id, timeout=LONG)
+    msgs = collect_iopub(kc, msg_id, timeout=LONG)
+    assert reply["content"]["status"] == "error"
+    errs = [m["content"] for m in msgs if m["msg_type"] == "error"]
+    assert errs and errs[0]["ename"] in ("KeyboardInterrupt", "Interrupted"), errs
+    # the next cell samples with the interrupted model
+    outs = ok(kc, "generate model per_digit=1 steps=4")
+    res = [m for m in outs if m["msg_type"] == "execute_result"][0]
+    assert "image/png" in res["content"]["data"] or "text/html" in res["content"]["data"]
+
+
+def test_checkpoint_round_trip_and_errors(mk, tmp_path):
+    p = tmp_path / "m.safetensors"
+    ok(mk.kc, f'seed 1\na = generate model per_digit=1 steps=3\n'
+              f'save_model model "{p}"\nagain = load_model "{p}"\n'
+              f'seed 1\nb = generate again per_digit=1 steps=3')
+    outs = ok(mk.kc, "a.mean == b.mean and again.steps == model.steps")
+    res = [m for m in outs if m["msg_type"] == "execute_result"][0]
+    assert res["content"]["data"]["text/plain"] == "true"
+    bad = tmp_path / "bad.safetensors"
+    bad.write_bytes(p.read_bytes()[:5000])
+    reply, outs = execute(mk.kc, f'load_model "{bad}"')
+    assert reply["content"]["status"] == "error"
+    assert "corrupt" in reply["content"]["evalue"] or "truncated" in reply["content"]["evalue"]
+    reply, outs = execute(mk.kc, f'load_model "{ROOT / "notebooks" / "data" / "chelsea.png"}"')
+    assert reply["content"]["status"] == "error"
+    assert "not a checkpoint" in reply["content"]["evalue"]
