@@ -17,7 +17,8 @@
 DK_APT_PACKAGES="build-essential cmake pkg-config clang libfuzzer-14-dev \
 libzmq3-dev libjansson-dev libssl-dev libpng-dev libjpeg62-turbo-dev \
 python3 python3-venv python3-dev git \
-libopenblas0-pthread python3-torch python3-numpy python3-pil"
+libopenblas0-pthread python3-torch python3-numpy python3-pil \
+libtorch-dev libxml2-utils"
 
 dk_setup_main() {
     set -euo pipefail
