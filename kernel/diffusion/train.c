@@ -31,7 +31,7 @@ static Dataset *subset(const Dataset *ds, int n)
     *s = *ds;
     s->refs = 1;
     s->count = n;
-    snprintf(s->name, sizeof s->name, "%.20s[:%d]", ds->name, n);
+    snprintf(s->name, sizeof s->name, "%.16s[:%d]", ds->name, n);
     s->pixels = malloc((size_t)n * px);
     s->labels = malloc((size_t)n);
     s->images_path = strdup(ds->images_path ? ds->images_path : "");
