@@ -7,15 +7,20 @@
  *                                generated from the command registry
  *   diffuse --commands-json      the commands as JSON, for the JupyterLab
  *                                extension's highlighter
+ *   diffuse --run FILE           run a file of cells without Jupyter (long
+ *                                trainings, scripts); text goes to stdout
  *   diffuse --version
  */
 #include <jansson.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "lang/interp.h"
 #include "proto/kernel.h"
+#include "util/interrupt.h"
 #include "util/log.h"
 
 #ifndef DK_VERSION
@@ -28,6 +33,7 @@ static int usage(FILE *to)
             "usage: diffuse -f CONNECTION_FILE   run as a Jupyter kernel\n"
             "       diffuse --reference          print the language reference\n"
             "       diffuse --commands-json      print the commands as JSON\n"
+            "       diffuse --run FILE           run a file of cells, text to stdout\n"
             "       diffuse --version\n");
     return to == stdout ? 0 : 2;
 }
@@ -48,6 +54,107 @@ static int print_commands(void)
     int rc = json_dumpf(cmds, stdout, JSON_INDENT(2)) != 0;
     putchar('\n');
     json_decref(cmds);
+    return rc;
+}
+
+/* --- diffuse --run: the language without Jupyter ------------------------
+ * Outputs are shown as their text/plain form.  Updates of a display (a
+ * progress bar) are printed at most every 10 s, so a log of an hour-long
+ * training stays readable. */
+
+static void run_stream(void *ctx, const char *name, const char *text,
+                       size_t len)
+{
+    (void)ctx;
+    fwrite(text, 1, len, strcmp(name, "stderr") == 0 ? stderr : stdout);
+    fflush(stdout);
+}
+
+static void run_display(void *ctx, json_t *data, json_t *metadata,
+                        const char *display_id, int update)
+{
+    static time_t last_update;
+    (void)ctx, (void)metadata, (void)display_id;
+    const char *text = json_string_value(json_object_get(data, "text/plain"));
+    if (!text)
+        return;
+    if (update && time(NULL) - last_update < 10)
+        return;
+    last_update = time(NULL);
+    printf("%s\n", text);
+    fflush(stdout);
+}
+
+static void run_clear(void *ctx, int wait) { (void)ctx, (void)wait; }
+
+static char *run_input(void *ctx, const char *prompt, int password, DkErr *err)
+{
+    (void)ctx, (void)prompt, (void)password;
+    dk_err_set(err, DK_ERR_STDIN, "`diffuse --run` takes no input");
+    return NULL;
+}
+
+static void on_sigint(int sig)
+{
+    (void)sig;
+    dk_interrupt_raise();
+}
+
+static char *read_file(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    char *buf = NULL;
+    size_t len = 0, cap = 0, n;
+    char chunk[65536];
+    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0) {
+        if (len + n + 1 > cap) {
+            cap = 2 * (len + n + 1);
+            char *grown = realloc(buf, cap);
+            if (!grown)
+                break;
+            buf = grown;
+        }
+        memcpy(buf + len, chunk, n);
+        len += n;
+    }
+    fclose(f);
+    if (buf)
+        buf[len] = 0;
+    return buf ? buf : calloc(1, 1);
+}
+
+/* The whole file is one cell: statements run in order and the first error
+ * stops it, shown as the notebook would show it.  Ctrl-C interrupts. */
+static int run_file(const char *path)
+{
+    char *code = read_file(path);
+    if (!code) {
+        fprintf(stderr, "diffuse: cannot read %s\n", path);
+        return 2;
+    }
+    signal(SIGINT, on_sigint);
+    Interp *in = interp_new();
+    Outlet out = {NULL, run_stream, run_display, run_clear, run_input};
+    json_t *result = NULL;
+    DkErr err = {0};
+    int rc = 0;
+    if (interp_execute(in, code, &out, &result, &err) != DK_OK) {
+        json_t *tb = interp_traceback(code, &err);
+        size_t i;
+        json_t *line;
+        json_array_foreach(tb, i, line)
+            fprintf(stderr, "%s\n", json_string_value(line));
+        json_decref(tb);
+        rc = 1;
+    } else if (result) {
+        run_display(NULL, result, NULL, NULL, 0);
+    }
+    json_decref(result);
+    dk_err_clear(&err);
+    interp_free(in);
+    free(code);
     return rc;
 }
 
@@ -77,6 +184,8 @@ int main(int argc, char **argv)
             return print_reference();
         if (strcmp(a, "--commands-json") == 0)
             return print_commands();
+        if (strcmp(a, "--run") == 0 && i + 1 < argc)
+            return run_file(argv[i + 1]);
         if (strcmp(a, "--version") == 0) {
             printf("diffuse %s (language %s)\n", DK_VERSION,
                    interp_language_version());
