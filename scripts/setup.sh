@@ -18,7 +18,8 @@ DK_APT_PACKAGES="build-essential cmake pkg-config clang libfuzzer-14-dev \
 libzmq3-dev libjansson-dev libssl-dev libpng-dev libjpeg62-turbo-dev \
 python3 python3-venv python3-dev git \
 libopenblas0-pthread python3-torch python3-numpy python3-pil \
-libtorch-dev libxml2-utils"
+libtorch-dev libxml2-utils \
+chromium jupyter-notebook"
 
 dk_setup_main() {
     set -euo pipefail
@@ -115,6 +116,39 @@ dk_setup_main() {
              "$venv/bin/jupyter" >&2
         return 1
     fi
+    # --- 4. JupyterLab extension (ext/) -------------------------------------
+    # npm ci + tsc + `jupyter labextension build`, then `pip install ./ext`
+    # into .venv/share/jupyter/labextensions/diffuse-jupyterlab.  Redone only
+    # when ext/'s sources or the kernel's command registry change (the
+    # highlighter's command list is generated from `diffuse --commands-json`).
+    # A failure here is reported but does not stop set-up: test.sh's `ext`
+    # stage then fails.
+    local ext="$root/ext" ext_want ext_have="" lock_want lock_have=""
+    ext_want="$( { (cd "$ext" && find package.json package-lock.json \
+            tsconfig.json pyproject.toml install.json scripts src style \
+            diffuse_jupyterlab/__init__.py -type f ! -name 'commands.generated.ts' \
+            -print0 | sort -z | xargs -0 sha256sum); "$venv/bin/diffuse" --commands-json; } \
+        | sha256sum | cut -d' ' -f1)"
+    [ -f "$venv/.ext.sha256" ] && ext_have="$(cat "$venv/.ext.sha256")"
+    if [ "$ext_want" != "$ext_have" ] || \
+       [ ! -f "$venv/share/jupyter/labextensions/diffuse-jupyterlab/package.json" ]; then
+        echo "setup: building the JupyterLab extension (ext/)"
+        lock_want="$(sha256sum "$ext/package-lock.json" | cut -d' ' -f1)"
+        [ -f "$ext/node_modules/.diffuse-lock.sha256" ] && \
+            lock_have="$(cat "$ext/node_modules/.diffuse-lock.sha256")"
+        if { [ "$lock_want" = "$lock_have" ] || \
+                 { (cd "$ext" && npm ci --no-audit --no-fund --loglevel=error) && \
+                   echo "$lock_want" > "$ext/node_modules/.diffuse-lock.sha256"; }; } && \
+           (cd "$ext" && DIFFUSE_BIN="$venv/bin/diffuse" npm run --silent build) && \
+           "$venv/bin/python" -m pip install -q --disable-pip-version-check \
+               --no-deps --force-reinstall "$ext"; then
+            echo "$ext_want" > "$venv/.ext.sha256"
+        else
+            echo "setup: WARNING: the JupyterLab extension (ext/) did not build" \
+                 "or install (see above); the kernel still works" >&2
+        fi
+    fi
+
     echo "setup: ok (kernel $venv/bin/diffuse, kernelspec diffuse)"
 }
 
