@@ -146,7 +146,10 @@ static void test_forward(void)
 }
 
 /* Fit one fixed batch of 16 noisy blobs with the plain UNet (D = 16):
- * 40 Adam steps at lr 1e-2 must lower the MSE by at least 5x. */
+ * 20 Adam steps at lr 1e-2 must lower the MSE by at least 5x (measured:
+ * about 35x; the spec's D = 128 is too slow for a unit test on a CPU). */
+#define FIT_STEPS 20
+
 static void test_fit(double clip)
 {
     CHECK(api->manual_seed(7) == TS_OK);
@@ -168,7 +171,7 @@ static void test_fit(double clip)
     double first = 0, last = 0;
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);
-    for (int step = 0; step < 40; step++) {
+    for (int step = 0; step < FIT_STEPS; step++) {
         ts_tensor *loss = NULL;
         if (api->train_step(m, o, z, NULL, NULL, NULL, x1, clip, &loss) != TS_OK) {
             CHECK(!"train_step failed");
@@ -183,8 +186,9 @@ static void test_fit(double clip)
         api->tensor_free(loss);
     }
     clock_gettime(CLOCK_MONOTONIC, &t1);
-    printf("  fit (clip %g): loss %.4f -> %.4f in 40 steps, %.1f ms/step\n", clip,
-           first, last, ((t1.tv_sec - t0.tv_sec) * 1e3 + (t1.tv_nsec - t0.tv_nsec) / 1e6) / 40);
+    printf("  fit (clip %g): loss %.4f -> %.4f in %d steps, %.1f ms/step\n", clip,
+           first, last, FIT_STEPS,
+           ((t1.tv_sec - t0.tv_sec) * 1e3 + (t1.tv_nsec - t0.tv_nsec) / 1e6) / FIT_STEPS);
     CHECK(isfinite(last) && last * 5 < first);
     /* A wrong target shape is an error, and the model still works. */
     int64_t ss[] = {16, 1, 14, 14};
