@@ -44,7 +44,8 @@ static int has_key(ts_module *m, const char *key, const int64_t *shape, int nd)
             int64_t dims[8];
             int got = 0;
             CHECK(api->tensor_shape(v, dims, 8, &got) == TS_OK);
-            found = got == nd && memcmp(dims, shape, (size_t)nd * sizeof *dims) == 0;
+            found = got == nd &&
+                    (nd == 0 || memcmp(dims, shape, (size_t)nd * sizeof *dims) == 0);
         }
         api->tensor_free(v);
         if (found)
