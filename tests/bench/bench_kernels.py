@@ -765,8 +765,7 @@ def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--kernels", default=None,
                     help="comma list of diffuse,diffuse-proto,ipykernel,xeus (default: all that are "
-                         "available; diffuse-proto is our protocol layer with a no-op interpreter; "
-                         "diffuse-proto-nossl, only when named, the same with a built-in HMAC-SHA256)")
+                         "available; diffuse-proto is our protocol layer with a no-op interpreter)")
     ap.add_argument("--quick", action="store_true", help="few iterations; does not write RESULTS unless --out")
     ap.add_argument("--out", default=None, help="report file (default tests/bench/RESULTS-kernel.md)")
     ap.add_argument("--no-write", action="store_true", help="print only")
@@ -809,8 +808,7 @@ def main(argv=None):
     finders = {"diffuse": lambda: find_diffuse(args.diffuse_spec, args.diffuse_bin),
                "ipykernel": lambda: find_ipykernel(args.ipykernel_python),
                "xeus": lambda: find_xeus(args.xeus_bin),
-               "diffuse-proto": lambda: find_proto("diffuse-proto"),
-               "diffuse-proto-nossl": lambda: find_proto("diffuse-proto-nossl")}
+               "diffuse-proto": lambda: find_proto("diffuse-proto")}
     explicit = args.kernels is not None
     order = (args.kernels.split(",") if explicit
              else ["diffuse", "diffuse-proto", "ipykernel", "xeus"])

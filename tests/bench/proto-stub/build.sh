@@ -3,10 +3,7 @@
 # with a no-op interpreter (stub_interp.c), to measure the protocol layer
 # alone.  Compiles those sources directly (no CMake), so work in progress in
 # the other layers cannot break it; never touches build/ outside build/bench.
-#
-# Also build/bench/diffuse-proto-nossl, an experiment: the same with
-# hmac_nossl.c (built-in SHA-256) in place of kernel/proto/hmac.c and no
-# libcrypto, to show what dropping OpenSSL would buy.
+# OpenSSL's SHA-256 is linked statically, as CMake does for the kernel.
 set -eu
 root=$(cd "$(dirname "$0")/../../.." && pwd)
 out="$root/build/bench"
@@ -18,16 +15,11 @@ for src in "$root"/kernel/proto/*.c "$root"/kernel/util/*.c; do
   gcc $CFLAGS -c "$src" -o "$objs/$(basename "$(dirname "$src")")_$(basename "$src" .c).o"
 done
 LIBS="$(pkg-config --libs libzmq jansson) -lpthread -lm"
+crypto="$(pkg-config --variable=libdir libcrypto)/libcrypto.a"
+[ -f "$crypto" ] && crypto="$crypto -ldl" || crypto=-lcrypto
 # shellcheck disable=SC2086
 gcc $CFLAGS -DDK_VERSION='"proto-stub"' -o "$out/diffuse-proto.tmp" \
     "$root/kernel/main.c" "$root/tests/bench/proto-stub/stub_interp.c" \
-    "$objs"/*.o $LIBS -lcrypto
+    "$objs"/*.o $LIBS $crypto
 mv "$out/diffuse-proto.tmp" "$out/diffuse-proto"
 echo "built $out/diffuse-proto"
-rm -f "$objs/proto_hmac.o"
-# shellcheck disable=SC2086
-gcc $CFLAGS -DDK_VERSION='"proto-stub-nossl"' -o "$out/diffuse-proto-nossl.tmp" \
-    "$root/kernel/main.c" "$root/tests/bench/proto-stub/stub_interp.c" \
-    "$root/tests/bench/proto-stub/hmac_nossl.c" "$objs"/*.o $LIBS
-mv "$out/diffuse-proto-nossl.tmp" "$out/diffuse-proto-nossl"
-echo "built $out/diffuse-proto-nossl"
