@@ -6,12 +6,15 @@
 #      (built without the libtorch backend, which the fuzzers do not reach)
 #   4. pytest on tests/ with the venv's python           protocol, front-ends,
 #                                                        notebooks, bench
+#   5. ext: the JupyterLab extension's node unit tests (ext/test/), and
+#      browser: JupyterLab / Notebook 7 / classic notebook in headless
+#      chromium (tests/browser/; screenshots in build/browser/)
 # Each stage's own output is shown.  The last line is the total,
 # "N passed, N failed", and the exit status is non-zero if anything failed.
 #
 # Knobs: DK_BUILD_DIR / DK_BUILD_TYPE (see scripts/setup.sh), DK_FUZZ_SECONDS
 # (per fuzz target, default 30), DK_PYTEST_ARGS
-# (extra pytest arguments, e.g. "-k protocol"), DK_SKIP=asan,fuzz (stages to
+# (extra pytest arguments, e.g. "-k protocol"), DK_SKIP=asan,fuzz,browser (stages to
 # leave out, for quick local runs; CI runs everything).
 set -uo pipefail
 cd "$(dirname "$0")"
@@ -155,6 +158,46 @@ EOF
 else
     echo "skipped: setup failed"
 fi
+
+# --- 5. JupyterLab extension (ext/): node unit tests, browser tests ---------
+# node:test suites; counts from the runner's closing "ℹ pass N" / "ℹ fail N".
+# `browser` drives the venv's JupyterLab / Notebook 7 and Debian's classic
+# notebook with headless /usr/bin/chromium (screenshots in build/browser/).
+run_nodetest() {  # stage dir command...
+    local stage="$1" dir="$2" log rc np nf
+    shift 2
+    log="$(mktemp)"
+    (cd "$dir" && "$@") 2>&1 | tee "$log"
+    rc=${PIPESTATUS[0]}
+    np="$(sed -nE 's/^ℹ pass ([0-9]+)$/\1/p' "$log" | tail -1)"
+    nf="$(sed -nE 's/^ℹ fail ([0-9]+)$/\1/p' "$log" | tail -1)"
+    rm -f "$log"
+    if [ -z "$np" ] || [ -z "$nf" ]; then
+        record "$stage" 0 1 "(exit $rc, no summary)"
+        return
+    fi
+    [ "$rc" -ne 0 ] && [ "$nf" -eq 0 ] && nf=1
+    record "$stage" "$np" "$nf" "(exit $rc)"
+}
+EXT_OK=0
+[ "$SETUP_OK" = 1 ] && [ -f .venv/share/jupyter/labextensions/diffuse-jupyterlab/package.json ] \
+    && [ -d ext/node_modules ] && EXT_OK=1
+for stage in ext browser; do
+    [[ "$SKIP" == *,$stage,* ]] && continue
+    if [ "$stage" = ext ]; then
+        banner "ext (JupyterLab extension: node unit tests)"
+    else
+        banner "browser (JupyterLab, Notebook 7, classic notebook; headless chromium)"
+    fi
+    if [ "$EXT_OK" != 1 ]; then
+        echo "skipped: the extension is not built (see the setup output)"
+        record "$stage" 0 1 "(extension not built)"
+    elif [ "$stage" = ext ]; then
+        run_nodetest ext ext npm test --silent
+    else
+        run_nodetest browser . node --test --test-reporter=spec tests/browser/frontends.test.mjs
+    fi
+done
 
 banner "summary ($(( $(date +%s) - T0 ))s)"
 for line in "${SUMMARY[@]}"; do echo "$line"; done
