@@ -114,7 +114,20 @@ export function logTicks(lo: number, hi: number): number[] {
       out.push(v);
     }
   }
-  return out.length ? out : [lo, hi];
+  if (out.length >= 3 || b - a > 2) {
+    return out.length ? out : [lo, hi];
+  }
+  // a narrow range (less than ~2 decades): 1, 2, 5 times the powers of ten
+  const fine: number[] = [];
+  for (let p = a; p <= b; p++) {
+    for (const m of [1, 2, 5]) {
+      const v = Number((m * Math.pow(10, p)).toPrecision(12));
+      if (v >= lo * (1 - 1e-9) && v <= hi * (1 + 1e-9)) {
+        fine.push(v);
+      }
+    }
+  }
+  return fine.length ? fine : [lo, hi];
 }
 
 interface ILayout {
@@ -497,6 +510,8 @@ export class LossCurveView {
     this.tooltip.textContent = lines.join('\n');
     this.tooltip.style.display = '';
     this.tooltip.style.left = `${(px / WIDTH) * 100}%`;
+    // right half: show it on the left of the rule, so it stays inside
+    this.tooltip.classList.toggle('jp-mod-left', px > WIDTH / 2);
     this.tooltip.style.top = `${M.top}px`;
   }
 }

@@ -55,6 +55,7 @@ test('ticks', () => {
   assert.deepEqual(linearTicks(0, 1000, 5), [0, 200, 400, 600, 800, 1000]);
   assert.deepEqual(logTicks(0.001, 10), [0.001, 0.01, 0.1, 1, 10]);
   assert.ok(logTicks(1e-30, 1e30).length <= 9);
+  assert.deepEqual(logTicks(0.15, 1.1), [0.2, 0.5, 1]);
 });
 
 test('draws every point, breaks lines at gaps, marks epochs', () => {
@@ -114,6 +115,7 @@ test('hover shows the nearest values', () => {
   assert.notEqual(v.tooltip.style.display, 'none');
   assert.match(v.tooltip.textContent!, /train: 0\.5 \(x=4\)/);
   assert.match(v.tooltip.textContent!, /val: 0\.6 \(x=4\)/);
+  assert.ok(v.tooltip.classList.contains('jp-mod-left'), 'kept inside on the right');
   assert.equal(v.svgNode.querySelectorAll('.jp-DiffuseLoss-hoverPoint').length, 2);
   v.hover(null);
   assert.equal(v.tooltip.style.display, 'none');
