@@ -130,14 +130,23 @@ def test_device_report(loaded):
 
 
 def test_progress_bar_updates_in_place(loaded):
+    # A bar appears only after half a second of work, so the workload is
+    # calibrated to this machine: double the number of images blurred with a
+    # wide kernel until the command runs for at least 1.5 s.
     kc = loaded.kc
     ok(kc, f'big = load "{ROCKET}" size=256')
-    t0 = time.monotonic()
-    outs = ok(kc, "ys = forward big t=0..199")
-    elapsed = time.monotonic() - t0
+    n = 8
+    while True:
+        ok(kc, f"ys = forward big t=0..{n - 1}")
+        t0 = time.monotonic()
+        outs = ok(kc, "zs = blur ys kernel=61 sigma=12")
+        elapsed = time.monotonic() - t0
+        if elapsed >= 1.5 or n >= 1024:
+            break
+        n *= 2
     firsts = [m for m in outs if m["msg_type"] == "display_data"]
     updates = [m for m in outs if m["msg_type"] == "update_display_data"]
-    assert len(firsts) == 1, "one bar, shown once"
+    assert len(firsts) == 1, f"one bar, shown once ({n} images, {elapsed:.1f}s)"
     bar_id = firsts[0]["content"]["transient"]["display_id"]
     assert bar_id
     assert updates, f"no updates in {elapsed:.1f}s"
@@ -148,10 +157,11 @@ def test_progress_bar_updates_in_place(loaded):
         data = m["content"]["data"]
         assert "text/plain" in data and "text/html" in data
     final = updates[-1]["content"]["data"]["text/plain"]
-    assert "200/200" in final and "100%" in final
+    assert f"{n}/{n}" in final and "100%" in final
     # the result is intact
-    outs = ok(kc, "print (len ys) ys[199].width")
-    assert text_of(outs).split() == ["200", "256"]
+    outs = ok(kc, "print (len zs) zs[0].width")
+    assert text_of(outs).split() == [str(n), "256"]
+    ok(kc, "del ys zs")
 
 
 def test_quick_command_shows_no_bar(loaded):
