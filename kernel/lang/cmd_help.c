@@ -92,31 +92,58 @@ json_t *cmd_help_variable_bundle(const char *name, const Value *v)
     return bundle(&md, &text);
 }
 
-/* `help` alone: every command, grouped, one line each. */
+/* The line of a command's example that uses the command (the example may
+ * set things up first), copied into out without a trailing newline. */
+static void example_line(const Command *cmd, StrBuf *out)
+{
+    const char *ex = cmd->example ? cmd->example : "";
+    const char *best = ex;
+    size_t n = strlen(cmd->name);
+    for (const char *line = ex; *line;) {
+        const char *end = strchr(line, '\n');
+        size_t len = end ? (size_t)(end - line) : strlen(line);
+        const char *hit = strstr(line, cmd->name);
+        if (hit && hit < line + len &&
+            (hit == line || hit[-1] == ' ' || hit[-1] == '(') &&
+            (hit[n] == ' ' || hit[n] == '\n' || hit[n] == 0 || hit[n] == ')')) {
+            best = line;
+            break;
+        }
+        line = end ? end + 1 : line + len;
+    }
+    const char *end = strchr(best, '\n');
+    strbuf_add(out, best, end ? (size_t)(end - best) : strlen(best));
+}
+
+/* `help` alone: every command, grouped, one line each with an example. */
 static json_t *overview(void)
 {
     const char *groups[MAX_GROUPS];
     size_t ng = list_groups(groups), n;
     const Command *const *all = registry_all(&n);
-    StrBuf md, text, usage;
+    StrBuf md, text, usage, ex;
     strbuf_init(&md);
     strbuf_init(&text);
     strbuf_init(&usage);
+    strbuf_init(&ex);
     strbuf_puts(&md, "## Commands\n");
     strbuf_puts(&text, "Commands\n");
     for (size_t g = 0; g < ng; g++) {
-        strbuf_printf(&md, "\n### %s\n\n| command | what it does |\n"
-                      "|---|---|\n", groups[g]);
+        strbuf_printf(&md, "\n### %s\n\n| command | what it does | example |\n"
+                      "|---|---|---|\n", groups[g]);
         strbuf_printf(&text, "\n%s:\n", groups[g]);
         for (size_t i = 0; i < n; i++) {
             if (strcmp(all[i]->group, groups[g]) != 0)
                 continue;
             usage.len = 0;
             registry_usage(all[i], &usage);
-            strbuf_printf(&md, "| `%s` | %s |\n", strbuf_cstr(&usage),
-                          all[i]->summary);
-            strbuf_printf(&text, "  %-28s %s\n", strbuf_cstr(&usage),
-                          all[i]->summary);
+            ex.len = 0;
+            example_line(all[i], &ex);
+            strbuf_printf(&md, "| `%s` | %s | `%s` |\n", strbuf_cstr(&usage),
+                          all[i]->summary, strbuf_cstr(&ex));
+            strbuf_printf(&text, "  %-28s %s\n  %-28s e.g. %s\n",
+                          strbuf_cstr(&usage), all[i]->summary, "",
+                          strbuf_cstr(&ex));
         }
     }
     static const char tail[] =
@@ -129,6 +156,7 @@ static json_t *overview(void)
     strbuf_printf(&md, "\n%s", tail);
     strbuf_printf(&text, "\n%s", tail);
     strbuf_free(&usage);
+    strbuf_free(&ex);
     return bundle(&md, &text);
 }
 
