@@ -166,7 +166,7 @@ static dk_status dataset_field(const void *data, const char *name,
 
 const ObjType dataset_objtype = {
     "dataset", dataset_free_data, dataset_describe, dataset_bundle,
-    dataset_field,
+    dataset_field, NULL, NULL,
 };
 
 Value *dataset_value(Dataset *ds)

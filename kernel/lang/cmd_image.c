@@ -159,8 +159,29 @@ static dk_status image_field(const void *data, const char *name, Value **out,
     return *out ? DK_OK : dk_err_set(err, DK_ERR_OOM, "out of memory");
 }
 
+static long image_count(const void *data)
+{
+    return ((const DImage *)data)->n;
+}
+
+/* `samples[i]`: one image of a batch, so each can be shown or saved. */
+static dk_status image_item(const void *data, long i, Value **out, DkErr *err)
+{
+    DImage *one = NULL;
+    dk_status st = dimage_item(data, (int)i, &one, err);
+    if (st)
+        return st;
+    *out = image_value(one);
+    if (!*out) {
+        dimage_free(one);
+        return dk_err_set(err, DK_ERR_OOM, "out of memory");
+    }
+    return DK_OK;
+}
+
 const ObjType image_objtype = {
     "image", image_free_data, image_describe, image_bundle, image_field,
+    image_count, image_item,
 };
 
 Value *image_value(DImage *im)

@@ -112,6 +112,7 @@ static dk_status model_field(const void *data, const char *name, Value **out,
 
 const ObjType model_objtype = {
     "model", model_free_data, model_text, model_bundle, model_field,
+    NULL, NULL, /* a model has no items */
 };
 
 Value *model_value(Model *m)

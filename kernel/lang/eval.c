@@ -402,9 +402,12 @@ static size_t utf8_offset(const char *s, size_t n, size_t i)
 static dk_status index_values(Ev *ev, const Node *n, const Value *obj,
                               const Value *ix, Value **out)
 {
-    if (obj->kind != VAL_LIST && obj->kind != VAL_STRING) {
+    const ObjType *ot = obj->kind == VAL_OBJECT ? obj->as.obj.type : NULL;
+    int has_items = ot && ot->count && ot->item;
+    if (obj->kind != VAL_LIST && obj->kind != VAL_STRING && !has_items) {
         dk_err_set(ev->err, DK_ERR_TYPE, "%s cannot be indexed", a_type(obj));
-        dk_err_hint(ev->err, "only lists and strings have items: xs[0]");
+        dk_err_hint(ev->err, "only lists, strings and batches of images have "
+                    "items: xs[0]");
         dk_err_at(ev->err, n->as.index.obj->span);
         return DK_ERR_TYPE;
     }
@@ -415,8 +418,9 @@ static dk_status index_values(Ev *ev, const Node *n, const Value *obj,
         return DK_ERR_TYPE;
     }
     int is_str = obj->kind == VAL_STRING;
-    size_t len = is_str ? value_utf8_len(obj->as.str.bytes, obj->as.str.len)
-                        : obj->as.list.len;
+    size_t len = has_items ? (size_t)ot->count(obj->as.obj.data)
+                 : is_str  ? value_utf8_len(obj->as.str.bytes, obj->as.str.len)
+                           : obj->as.list.len;
     double i = ix->as.number;
     if (i < 0)
         i += (double)len;
@@ -424,7 +428,8 @@ static dk_status index_values(Ev *ev, const Node *n, const Value *obj,
         char num[40];
         value_format_number(ix->as.number, num, sizeof num);
         dk_err_set(ev->err, DK_ERR_VALUE, "index %s is out of range: the %s "
-                   "has %zu %s", num, is_str ? "string" : "list", len,
+                   "has %zu %s", num,
+                   has_items ? ot->name : is_str ? "string" : "list", len,
                    is_str ? (len == 1 ? "character" : "characters")
                           : (len == 1 ? "item" : "items"));
         if (len > 0)
@@ -434,6 +439,12 @@ static dk_status index_values(Ev *ev, const Node *n, const Value *obj,
         return DK_ERR_VALUE;
     }
     size_t k = (size_t)i;
+    if (has_items) {
+        dk_status st = ot->item(obj->as.obj.data, (long)k, out, ev->err);
+        if (st)
+            dk_err_at(ev->err, n->span);
+        return st;
+    }
     if (!is_str) {
         *out = value_ref(obj->as.list.items[k]);
         return DK_OK;

@@ -62,6 +62,12 @@ typedef struct ObjType {
      * DK_ERR_NAME with err set.  NULL when the type has no fields. */
     dk_status (*field)(const void *data, const char *name, Value **out,
                        DkErr *err);
+    /* `x[i]` for objects made of items (a batch of images): the number of
+     * items, and item i (0 <= i < count; the evaluator checks the range
+     * and counts negative indices from the end).  On success *out is a new
+     * reference.  Both NULL when the type has no items. */
+    long (*count)(const void *data);
+    dk_status (*item)(const void *data, long i, Value **out, DkErr *err);
 } ObjType;
 
 struct Value {

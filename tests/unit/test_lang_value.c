@@ -49,7 +49,19 @@ static dk_status picture_field(const void *data, const char *name,
 }
 
 static const ObjType picture_type = {"image", picture_free, picture_describe,
-                                     picture_bundle, picture_field};
+                                     picture_bundle, picture_field, NULL, NULL};
+
+/* A pretend batch of three items, as an image batch would index. */
+static long strip_count(const void *data) { return 3; }
+
+static dk_status strip_item(const void *data, long i, Value **out, DkErr *err)
+{
+    *out = value_number((double)i * 10);
+    return DK_OK;
+}
+
+static const ObjType strip_type = {"strip", NULL, NULL, NULL, NULL,
+                                   strip_count, strip_item};
 
 static char *repr_of(Value *v)
 {
@@ -124,6 +136,17 @@ int main(void)
     dk_err_clear(&err);
     CHECK(interp_execute(in, "len img", NULL, &res, &err) == DK_ERR_TYPE);
     CHECK(err.msg && strstr(err.msg, "not image"));
+    dk_err_clear(&err);
+    CHECK(interp_execute(in, "img[0]", NULL, &res, &err) == DK_ERR_TYPE);
+    CHECK(err.msg && strstr(err.msg, "cannot be indexed"));
+    dk_err_clear(&err);
+    /* Objects made of items index like lists, negative indices included. */
+    CHECK(vars_set(in->vars, "b", value_object(&strip_type, NULL)) == DK_OK);
+    CHECK(interp_execute(in, "b[1] + b[-1]", NULL, &res, &err) == DK_OK);
+    CHECK_STR(json_string_value(json_object_get(res, "text/plain")), "30");
+    json_decref(res);
+    CHECK(interp_execute(in, "b[3]", NULL, &res, &err) == DK_ERR_VALUE);
+    CHECK(err.msg && strstr(err.msg, "the strip has 3 items"));
     dk_err_clear(&err);
     CHECK(interp_execute(in, "copy = [img]\ndel img", NULL, &res, &err) == DK_OK);
     CHECK(freed == 0); /* the list still holds it */
