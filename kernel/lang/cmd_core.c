@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cmd_help.h"
 #include "eval.h"
 #include "registry.h"
 #include "suggest.h"
@@ -112,15 +113,7 @@ static dk_status cmd_vars(CallCtx *cx, Value **args, Value **out)
         free(summary);
     }
     free(names);
-    json_t *data = json_object();
-    if (data) {
-        json_object_set_new(data, "text/markdown",
-                            value_json_text(strbuf_cstr(&md)));
-        json_object_set_new(data, "text/plain",
-                            value_json_text(strbuf_cstr(&text)));
-    }
-    strbuf_free(&md);
-    strbuf_free(&text);
+    json_t *data = cmd_help_text_bundle(&md, &text);
     if (!data)
         return cx_error(cx, -1, DK_ERR_OOM, "out of memory");
     cx_display(cx, data, NULL);

@@ -51,7 +51,7 @@ void cmd_help_reference(StrBuf *out)
     }
 }
 
-static json_t *bundle(StrBuf *md, StrBuf *text)
+json_t *cmd_help_text_bundle(StrBuf *md, StrBuf *text)
 {
     json_t *data = json_object();
     if (data && !md->oom && !text->oom) {
@@ -75,7 +75,7 @@ json_t *cmd_help_bundle(const Command *cmd, int with_example)
     strbuf_init(&text);
     registry_help_markdown(cmd, 3, with_example, &md);
     registry_help_text(cmd, with_example, &text);
-    return bundle(&md, &text);
+    return cmd_help_text_bundle(&md, &text);
 }
 
 json_t *cmd_help_variable_bundle(const char *name, const Value *v)
@@ -89,7 +89,7 @@ json_t *cmd_help_variable_bundle(const char *name, const Value *v)
     strbuf_printf(&text, "%s: %s\n%s", name, value_type_name(v),
                   summary ? summary : "");
     free(summary);
-    return bundle(&md, &text);
+    return cmd_help_text_bundle(&md, &text);
 }
 
 /* The line of a command's example that uses the command (the example may
@@ -157,7 +157,7 @@ static json_t *overview(void)
     strbuf_printf(&text, "\n%s", tail);
     strbuf_free(&usage);
     strbuf_free(&ex);
-    return bundle(&md, &text);
+    return cmd_help_text_bundle(&md, &text);
 }
 
 /* The words of the language that are not commands. */
@@ -189,7 +189,7 @@ static json_t *keyword_bundle(const char *name)
         strbuf_printf(&md, "`%s` is a word of the language.\n\n%s\n", name,
                       keyword_docs[i].doc);
         strbuf_printf(&text, "%s: %s", name, keyword_docs[i].doc);
-        return bundle(&md, &text);
+        return cmd_help_text_bundle(&md, &text);
     }
     return NULL;
 }

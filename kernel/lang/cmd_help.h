@@ -23,4 +23,8 @@ json_t *cmd_help_bundle(const Command *cmd, int with_example);
 /* {"text/markdown", "text/plain"} for a variable: its type and summary. */
 json_t *cmd_help_variable_bundle(const char *name, const Value *v);
 
+/* {"text/markdown": md, "text/plain": text} as a new object; frees both
+ * buffers either way.  NULL when out of memory. */
+json_t *cmd_help_text_bundle(StrBuf *md, StrBuf *text);
+
 #endif

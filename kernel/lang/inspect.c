@@ -35,16 +35,7 @@ static json_t *keyword_bundle(const Command *cmd, int i)
                   "usage: %s", s->name, cmd->name, acc, def, s->doc,
                   strbuf_cstr(&usage));
     strbuf_free(&usage);
-    json_t *data = json_object();
-    if (data) {
-        json_object_set_new(data, "text/markdown",
-                            value_json_text(strbuf_cstr(&md)));
-        json_object_set_new(data, "text/plain",
-                            value_json_text(strbuf_cstr(&text)));
-    }
-    strbuf_free(&md);
-    strbuf_free(&text);
-    return data;
+    return cmd_help_text_bundle(&md, &text);
 }
 
 /* The token under the cursor: one containing it, or one ending at it. */
