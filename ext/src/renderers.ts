@@ -5,8 +5,8 @@
  */
 import { IRenderMime } from '@jupyterlab/rendermime-interfaces';
 import { Widget } from '@lumino/widgets';
-import { LossCurveView, LOSSCURVE_MIME, parseLossCurve } from './losscurve';
-import { parseProgression, ProgressionView, PROGRESSION_MIME } from './progression';
+import { ILossCurve, LossCurveView, LOSSCURVE_MIME, parseLossCurve } from './losscurve';
+import { IProgression, parseProgression, ProgressionView, PROGRESSION_MIME } from './progression';
 import { pngDataUri } from './safe';
 
 /** Shown instead when a bundle's value is refused (unknown version, bad
@@ -27,16 +27,27 @@ function showFallback(node: HTMLElement, model: IRenderMime.IMimeModel, why: str
   node.appendChild(msg);
 }
 
-export class ProgressionRenderer extends Widget implements IRenderMime.IRenderer {
-  private view: ProgressionView | null = null;
+/** What both views offer their widget. */
+interface IView<T> {
+  update(data: T): void;
+  dispose(): void;
+}
 
-  constructor(readonly mimeType: string = PROGRESSION_MIME) {
+/** A widget that parses its MIME data and keeps one view, redrawn in place
+ * on every renderModel(); refused data shows the PNG fallback instead. */
+abstract class ViewRenderer<T, V extends IView<T>> extends Widget implements IRenderMime.IRenderer {
+  protected view: V | null = null;
+
+  constructor(readonly mimeType: string, className: string) {
     super();
-    this.addClass('jp-DiffuseProgressionRenderer');
+    this.addClass(className);
   }
 
+  protected abstract parse(data: unknown): T | string;
+  protected abstract createView(node: HTMLElement): V;
+
   renderModel(model: IRenderMime.IMimeModel): Promise<void> {
-    const parsed = parseProgression(model.data[this.mimeType]);
+    const parsed = this.parse(model.data[this.mimeType]);
     if (typeof parsed === 'string') {
       this.view?.dispose();
       this.view = null;
@@ -45,18 +56,10 @@ export class ProgressionRenderer extends Widget implements IRenderMime.IRenderer
     }
     if (!this.view) {
       this.node.textContent = '';
-      this.view = new ProgressionView(this.node);
+      this.view = this.createView(this.node);
     }
     this.view.update(parsed);
     return Promise.resolve();
-  }
-
-  get progression(): ProgressionView | null {
-    return this.view;
-  }
-
-  protected onBeforeDetach(): void {
-    this.view?.pause();
   }
 
   dispose(): void {
@@ -66,37 +69,42 @@ export class ProgressionRenderer extends Widget implements IRenderMime.IRenderer
   }
 }
 
-export class LossCurveRenderer extends Widget implements IRenderMime.IRenderer {
-  private view: LossCurveView | null = null;
-
-  constructor(readonly mimeType: string = LOSSCURVE_MIME) {
-    super();
-    this.addClass('jp-DiffuseLossRenderer');
+export class ProgressionRenderer extends ViewRenderer<IProgression, ProgressionView> {
+  constructor(mimeType: string = PROGRESSION_MIME) {
+    super(mimeType, 'jp-DiffuseProgressionRenderer');
   }
 
-  renderModel(model: IRenderMime.IMimeModel): Promise<void> {
-    const parsed = parseLossCurve(model.data[this.mimeType]);
-    if (typeof parsed === 'string') {
-      this.view?.dispose();
-      this.view = null;
-      showFallback(this.node, model, parsed);
-      return Promise.resolve();
-    }
-    if (!this.view) {
-      this.node.textContent = '';
-      this.view = new LossCurveView(this.node);
-    }
-    this.view.update(parsed);
-    return Promise.resolve();
+  protected parse(data: unknown): IProgression | string {
+    return parseProgression(data);
+  }
+
+  protected createView(node: HTMLElement): ProgressionView {
+    return new ProgressionView(node);
+  }
+
+  get progression(): ProgressionView | null {
+    return this.view;
+  }
+
+  protected onBeforeDetach(): void {
+    this.view?.pause();
+  }
+}
+
+export class LossCurveRenderer extends ViewRenderer<ILossCurve, LossCurveView> {
+  constructor(mimeType: string = LOSSCURVE_MIME) {
+    super(mimeType, 'jp-DiffuseLossRenderer');
+  }
+
+  protected parse(data: unknown): ILossCurve | string {
+    return parseLossCurve(data);
+  }
+
+  protected createView(node: HTMLElement): LossCurveView {
+    return new LossCurveView(node);
   }
 
   get lossCurve(): LossCurveView | null {
     return this.view;
-  }
-
-  dispose(): void {
-    this.view?.dispose();
-    this.view = null;
-    super.dispose();
   }
 }
