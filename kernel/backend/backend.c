@@ -5,6 +5,7 @@
 
 #include <dlfcn.h>   /* dlopen, dlsym, dlerror */
 #include <limits.h>  /* PATH_MAX */
+#include <malloc.h>  /* mallopt */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -52,6 +53,14 @@ static void exe_dir(char *buf, size_t cap)
 static dk_status load(const char *path, DkErr *err)
 {
     double t0 = now_ms();
+#ifdef M_TOP_PAD
+    /* libtorch frees and re-allocates its activations every step; with
+     * glibc's default padding each cycle goes back to the kernel and comes
+     * back as page faults.  Keeping 512 MiB of slack on the heap made
+     * sampling 100 MNIST digits 1.4x faster on 2 cores (sys time 9.0 s ->
+     * 1.7 s), for about 100 MiB more resident memory. */
+    mallopt(M_TOP_PAD, 512 << 20);
+#endif
     /* RTLD_NOW: a missing symbol fails here, with a message, instead of
      * killing the kernel at the first call.  RTLD_LOCAL: libtorch's symbols
      * stay out of the global namespace. */
