@@ -120,7 +120,8 @@ dk_status train_run(Model *m, Dataset *ds, const TrainConfig *c,
     if (c->lr > 0) {
         m->lr0 = c->lr;
         m->schedule = c->schedule;
-        m->schedule_epochs = m->epochs_done + c->epochs;
+        m->schedule_epochs = m->epochs_done +
+                             (c->plan_epochs > 0 ? c->plan_epochs : c->epochs);
     } else if (m->lr0 <= 0) {
         return dk_err_set(err, DK_ERR_ARG, "the model has no learning rate yet: "
                           "give lr=");

@@ -42,6 +42,9 @@ typedef struct TrainConfig {
                             quick profile, tests */
     long max_images;     /* use only the first max_images of the data (0:
                             all): tiny subsets for tests */
+    int plan_epochs;     /* with lr > 0: the plan's length in epochs, so a
+                            10-epoch decay can be trained one epoch at a
+                            time (0: epochs) */
 } TrainConfig;
 
 /* What a progress callback sees after each step. */

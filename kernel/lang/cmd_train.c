@@ -91,7 +91,7 @@ static dk_status cmd_train(CallCtx *cx, Value **args, Value **out)
     Model *m = model_of(args[0]);
     Dataset *ds = dataset_of(args[1]);
     const int flow = m->cfg.kind != TS_UNET_PLAIN;
-    long epochs = 1, batch = flow ? 64 : 256, steps = 0, subset = 0;
+    long epochs = 1, batch = flow ? 64 : 256, steps = 0, subset = 0, plan = 0;
     double lr = 0, clip = 0, sigma = 0;
     dk_status rc = int_arg(cx, 2, args[2], 1, 1000, &epochs);
     if (rc == DK_OK && args[3]->kind != VAL_NONE)
@@ -117,6 +117,12 @@ static dk_status cmd_train(CallCtx *cx, Value **args, Value **out)
         rc = int_arg(cx, 9, args[9], 0, 100000000, &steps);
     if (rc == DK_OK)
         rc = int_arg(cx, 10, args[10], 0, 100000000, &subset);
+    if (rc == DK_OK && args[11]->kind != VAL_NONE)
+        rc = int_arg(cx, 11, args[11], 1, 1000, &plan);
+    if (rc == DK_OK && plan > 0 && plan < epochs)
+        rc = cx_error(cx, 11, DK_ERR_ARG, "plan=%ld is shorter than epochs=%ld: the "
+                      "plan is the whole run's length, give plan=%ld or more",
+                      plan, epochs, epochs);
     if (rc != DK_OK)
         return rc;
     if (!flow && args[7]->kind != VAL_NONE)
@@ -126,8 +132,8 @@ static dk_status cmd_train(CallCtx *cx, Value **args, Value **out)
     if (flow && (args[7]->kind != VAL_NONE || value_truthy(args[8])))
         return cx_error(cx, args[7]->kind != VAL_NONE ? 7 : 8, DK_ERR_ARG,
                         "sigma and pure_noise are for the single-step denoiser");
-    /* A fresh model, or a new lr, or a new schedule: (re)start the plan. */
-    if (lr == 0 && (m->lr0 <= 0 || args[5]->kind != VAL_NONE))
+    /* A fresh model, or a new lr, schedule or plan: (re)start the plan. */
+    if (lr == 0 && (m->lr0 <= 0 || args[5]->kind != VAL_NONE || plan > 0))
         lr = m->lr0 > 0 ? m->lr0 : flow ? 1e-2 : 1e-4;
     const TsApi *api = NULL;
     if ((rc = cmd_api(cx, &api)) != DK_OK)
@@ -135,7 +141,8 @@ static dk_status cmd_train(CallCtx *cx, Value **args, Value **out)
     uint64_t seed = 0;
     if (!rng_last_seed(&seed))
         seed = (uint64_t)time(NULL) ^ ((uint64_t)clock() << 20);
-    TrainConfig c = {(int)epochs, (int)batch, lr, sched, clip, seed, steps, subset};
+    TrainConfig c = {(int)epochs, (int)batch, lr, sched, clip, seed, steps, subset,
+                     (int)plan};
 
     Live lv = {cx, NULL, 0, "", 0, 0, m};
     long per_epoch = ((subset > 0 && subset < ds->count ? subset : ds->count) + batch - 1) / batch;
@@ -180,6 +187,9 @@ static const ArgSpec train_args[] = {
     {"pure_noise", VT_BOOL, "false", "denoiser: train on z = eps alone (section 1.2.3)", NULL},
     {"steps", VT_NUMBER, "0", "stop after this many steps (0: all): quick runs", NULL},
     {"subset", VT_NUMBER, "0", "train on the first N images only (0: all)", NULL},
+    {"plan", VT_NUMBER | VT_NONE, "none",
+     "the learning-rate plan's length in epochs (none: epochs), e.g. "
+     "epochs=1 plan=10 trains the first epoch of the course's 10", NULL},
 };
 
 static const Command commands[] = {
@@ -192,11 +202,13 @@ static const Command commands[] = {
      "0.1. A progress bar and the loss curve update as it goes. Interrupting "
      "stops after the current step and keeps every step taken; training "
      "again continues (a trained or loaded model keeps its learning-rate "
-     "plan, shuffles and noise unless `lr=` is given). Shuffles and noise "
+     "plan, shuffles and noise unless `lr=` or `plan=` is given), so "
+     "`epochs=1 plan=10` then `epochs=4` then `epochs=5` is the course's "
+     "10-epoch run with samples after epochs 1, 5 and 10. Shuffles and noise "
      "come from the seed (`seed N`), so a run can be repeated exactly.",
      "seed 180\ntrain_set = mnist \"train\"\nmodel = unet \"class\" hidden=16\n"
      "train model train_set batch=64 steps=20\nmodel.loss",
-     train_args, 11, 0, cmd_train, 0},
+     train_args, 12, 0, cmd_train, 0},
 };
 
 const CommandTable cmd_train_table = {commands, sizeof commands / sizeof commands[0]};

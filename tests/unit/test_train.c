@@ -209,6 +209,15 @@ static void test_flow(Dataset *ds)
     CHECK(sample(m, 5.0, a));
     c.max_steps = 2;
     CHECK(train_run(m, ds, &c, NULL, NULL, &err) == DK_OK);
+    /* plan_epochs: the first epoch of a 10-epoch decay ends at 0.1^(1/10). */
+    c.lr = 1e-2;
+    c.plan_epochs = 10;
+    c.max_steps = 0;
+    c.max_images = 32;
+    int done = m->epochs_done;
+    CHECK(train_run(m, ds, &c, NULL, NULL, &err) == DK_OK);
+    CHECK(m->epochs_done == done + 1 && m->schedule_epochs == done + 10);
+    CHECK(fabs(model_lr_at(m, m->epochs_done) - 1e-2 * pow(0.1, 0.1)) < 1e-9);
     /* Bad arguments. */
     c.batch = 0;
     CHECK(train_run(m, ds, &c, NULL, NULL, &err) == DK_ERR_ARG);
