@@ -1,9 +1,11 @@
 /*
  * cmd_sample.c: using trained Part B models: `generate` (flow matching,
  * Algorithms 2 and 4, with classifier-free guidance) and `unet_denoise`
- * (the single-step denoiser, sections 1.2.1-1.2.3).  Thin adapters over
- * diffusion/b1_denoiser.h and b2_flow.h; see registry.h for the calling
- * convention.
+ * (the single-step denoiser, sections 1.2.1-1.2.3), with the two figures
+ * of section 1.2 that need no model: `add_noise` (the noising process)
+ * and `mean_digit` (what pure-noise training converges to).  Thin
+ * adapters over diffusion/b1_denoiser.h and b2_flow.h; see registry.h for
+ * the calling convention.
  *
  * The models work on digits in [0, 1] (ToTensor, no normalisation); image
  * values hold [-1, 1] (cmd_image.h).  The conversion happens here, at the
@@ -163,6 +165,147 @@ static dk_status clean_arg(CallCtx *cx, const TsApi *api, const Value *v, long c
     return backend_error(api, st, cx->err);
 }
 
+/* Noise levels from a number or a list of numbers in [0, 10]; *ns of them
+ * (1..64) into sig. */
+static dk_status sigmas_arg(CallCtx *cx, int arg, const Value *v, double *sig,
+                            size_t *ns)
+{
+    *ns = v->kind == VAL_LIST ? v->as.list.len : 1;
+    if (*ns < 1 || *ns > 64)
+        return cx_error(cx, arg, DK_ERR_ARG, "give 1..64 noise levels");
+    for (size_t i = 0; i < *ns; i++) {
+        const Value *s = v->kind == VAL_LIST ? v->as.list.items[i] : v;
+        if (s->kind != VAL_NUMBER || !(s->as.number >= 0 && s->as.number <= 10))
+            return cx_error(cx, arg, DK_ERR_ARG, "noise levels are numbers in [0, 10]");
+        sig[i] = s->as.number;
+    }
+    return DK_OK;
+}
+
+/* The noising figure: digit i at level j is image i*ns + j, so
+ * `show r columns=ns` has a row per digit and a column per sigma. */
+static dk_status cmd_add_noise(CallCtx *cx, Value **args, Value **out)
+{
+    double sig[64];
+    size_t ns = 0;
+    long count = 5;
+    dk_status rc = sigmas_arg(cx, 1, args[1], sig, &ns);
+    if (rc == DK_OK)
+        rc = int_arg(cx, 2, args[2], 1, MAX_IMAGES, &count);
+    if (rc == DK_OK && (size_t)count * ns > MAX_IMAGES)
+        rc = cx_error(cx, 2, DK_ERR_ARG, "%ld digits at %zu levels is more than %d "
+                      "images", count, ns, MAX_IMAGES);
+    const TsApi *api = NULL;
+    if (rc != DK_OK || (rc = cmd_api(cx, &api)) != DK_OK)
+        return rc;
+    ts_tensor *x = NULL;
+    if ((rc = clean_arg(cx, api, args[0], count, &x)) != DK_OK)
+        return rc;
+    ts_generator *g = rng_generator(api, cx->err);
+    int64_t shape[4];
+    int nd = 0;
+    ts_tensor *rep = NULL, *rows = NULL, *z = NULL;
+    ts_status st = g ? api->tensor_shape(x, shape, 4, &nd) : TS_OK;
+    if (!g)
+        rc = cx->err->code;
+    /* x repeated per level: [n, 1, H, W] -> [n, ns, H, W] -> [n*ns, 1, H, W] */
+    if (rc == DK_OK && st == TS_OK) {
+        const ts_tensor *copies[64];
+        for (size_t j = 0; j < ns; j++)
+            copies[j] = x;
+        st = api->tensor_cat(&rep, copies, (int)ns, 1);
+    }
+    if (rc == DK_OK && st == TS_OK) {
+        int64_t flat[4] = {shape[0] * (int64_t)ns, 1, shape[2], shape[3]};
+        st = api->tensor_reshape(&rows, rep, flat, 4);
+    }
+    /* sigma per image, as a [n*ns, 1, 1, 1] tensor: eps scaled row by row */
+    float *sv = rc == DK_OK && st == TS_OK ? malloc((size_t)shape[0] * ns * sizeof *sv) : NULL;
+    ts_tensor *scpu = NULL, *sdev = NULL, *eps = NULL, *seps = NULL;
+    if (rc == DK_OK && st == TS_OK && !sv)
+        rc = cx_error(cx, -1, DK_ERR_OOM, "out of memory");
+    if (sv) {
+        for (int64_t i = 0; i < shape[0]; i++)
+            for (size_t j = 0; j < ns; j++)
+                sv[(size_t)i * ns + j] = (float)sig[j];
+        int64_t sshape[4] = {shape[0] * (int64_t)ns, 1, 1, 1};
+        st = api->tensor_from_data(&scpu, sv, sshape, 4, TS_F32);
+        if (st == TS_OK)
+            st = api->tensor_to_device(&sdev, scpu, TS_DEVICE_DEFAULT);
+        if (st == TS_OK)
+            st = api->tensor_randn_like(&eps, rows, g);
+        if (st == TS_OK)
+            st = api->tensor_mul(&seps, eps, sdev);
+        if (st == TS_OK)
+            st = api->tensor_add(&z, rows, seps);          /* x + sigma*eps */
+        free(sv);
+    }
+    if (rc == DK_OK && st != TS_OK)
+        rc = backend_error(api, st, cx->err);
+    api->tensor_free(x);
+    api->tensor_free(rep);
+    api->tensor_free(rows);
+    api->tensor_free(scpu);
+    api->tensor_free(sdev);
+    api->tensor_free(eps);
+    api->tensor_free(seps);
+    if (rc != DK_OK) {
+        api->tensor_free(z);
+        dk_err_at(cx->err, cx->span);
+        return rc;
+    }
+    return to_image(cx, api, z, out);
+}
+
+/* The average image of a dataset: the fixed point of pure-noise training,
+ * since the MSE-optimal answer to an input that says nothing is E[x]. */
+static dk_status cmd_mean_digit(CallCtx *cx, Value **args, Value **out)
+{
+    const Dataset *ds = dataset_of(args[0]);
+    long digit = -1;
+    dk_status rc = DK_OK;
+    if (args[1]->kind != VAL_NONE)
+        rc = int_arg(cx, 1, args[1], 0, ds->classes - 1, &digit);
+    const TsApi *api = NULL;
+    if (rc != DK_OK || (rc = cmd_api(cx, &api)) != DK_OK)
+        return rc;
+    size_t px = (size_t)ds->h * (size_t)ds->w;
+    double *sum = calloc(px, sizeof *sum);
+    float *mean = malloc(px * sizeof *mean);
+    if (!sum || !mean) {
+        free(sum);
+        free(mean);
+        return cx_error(cx, -1, DK_ERR_OOM, "out of memory");
+    }
+    long n = 0;
+    for (int i = 0; i < ds->count; i++) {
+        if (digit >= 0 && ds->labels[i] != digit)
+            continue;
+        const uint8_t *p = ds->pixels + (size_t)i * px;
+        for (size_t k = 0; k < px; k++)
+            sum[k] += p[k];
+        n++;
+    }
+    for (size_t k = 0; k < px; k++)
+        mean[k] = n ? (float)(sum[k] / n / 255.0) : 0.0f;
+    free(sum);
+    int64_t shape[4] = {1, 1, ds->h, ds->w};
+    ts_tensor *cpu = NULL, *x = NULL;
+    ts_status st = api->tensor_from_data(&cpu, mean, shape, 4, TS_F32);
+    if (st == TS_OK)
+        st = api->tensor_to_device(&x, cpu, TS_DEVICE_DEFAULT);
+    api->tensor_free(cpu);
+    free(mean);
+    if (st != TS_OK)
+        return backend_error(api, st, cx->err);
+    if (n == 0) {
+        api->tensor_free(x);
+        return cx_error(cx, 1, DK_ERR_VALUE, "%s holds no image of digit %ld",
+                        ds->name, digit);
+    }
+    return to_image(cx, api, x, out);
+}
+
 static dk_status cmd_unet_denoise(CallCtx *cx, Value **args, Value **out)
 {
     Model *m = model_of(args[0]);
@@ -175,16 +318,10 @@ static dk_status cmd_unet_denoise(CallCtx *cx, Value **args, Value **out)
     if (rc != DK_OK)
         return rc;
     /* sigma: one value, or a list (the OOD sweep of the first image) */
-    size_t ns = args[2]->kind == VAL_LIST ? args[2]->as.list.len : 1;
-    if (ns < 1 || ns > 64)
-        return cx_error(cx, 2, DK_ERR_ARG, "give 1..64 noise levels");
     double sig[64];
-    for (size_t i = 0; i < ns; i++) {
-        const Value *s = args[2]->kind == VAL_LIST ? args[2]->as.list.items[i] : args[2];
-        if (s->kind != VAL_NUMBER || !(s->as.number >= 0 && s->as.number <= 10))
-            return cx_error(cx, 2, DK_ERR_ARG, "noise levels are numbers in [0, 10]");
-        sig[i] = s->as.number;
-    }
+    size_t ns = 0;
+    if ((rc = sigmas_arg(cx, 2, args[2], sig, &ns)) != DK_OK)
+        return rc;
     const TsApi *api = NULL;
     if ((rc = cmd_api(cx, &api)) != DK_OK)
         return rc;
@@ -197,7 +334,10 @@ static dk_status cmd_unet_denoise(CallCtx *cx, Value **args, Value **out)
         api->tensor_free(x);
         return cx->err->code;
     }
-    if (ns == 1) {
+    if (m->pure_noise) {
+        /* trained on z = eps alone (section 1.2.3): give it what it knows */
+        rc = backend_error(api, api->tensor_randn_like(&z, x, g), cx->err);
+    } else if (ns == 1) {
         rc = denoiser_noise(api, x, sig[0], g, &z, cx->err);      /* [n,1,28,28] */
     } else {
         ts_tensor *zs[64] = {0};
@@ -250,7 +390,32 @@ static const ArgSpec unet_denoise_args[] = {
     {"count", VT_NUMBER, "8", "digits taken from a dataset", NULL},
 };
 
+static const ArgSpec add_noise_args[] = {
+    {"images", VT_OBJECT, NULL, "a dataset (its first `count` digits) or gray 28x28 images", NULL},
+    {"sigma", VT_NUMBER | VT_LIST, "[0, 0.2, 0.4, 0.5, 0.6, 0.8, 1]", "the noise levels", NULL},
+    {"count", VT_NUMBER, "5", "digits taken from a dataset", NULL},
+};
+static const ArgSpec mean_digit_args[] = {
+    {"data", VT_OBJECT, NULL, "the dataset to average", "dataset"},
+    {"digit", VT_NUMBER | VT_NONE, "none", "average only this digit's images; none: all", NULL},
+};
+
 static const Command commands[] = {
+    {"add_noise", "Models", "Noise digits at several levels: z = x + σε.",
+     "The noising process of section 1.2: each digit with fresh Gaussian "
+     "noise at each σ (no clipping; shown clamped to [0, 1]), from the "
+     "seeded stream (see `seed`). Returns one image batch with a row per "
+     "digit and a column per σ: `show r columns=7`.",
+     "seed 180\ntest_set = mnist \"test\"\nr = add_noise test_set count=3\n"
+     "show r columns=7",
+     add_noise_args, 3, 0, cmd_add_noise, 0},
+    {"mean_digit", "Models", "The average image of a dataset.",
+     "The pixel-wise mean of every image (or every image of one digit). A "
+     "denoiser trained on pure noise (`pure_noise=true`, section 1.2.3) "
+     "sees inputs that say nothing about the digit, so the output that "
+     "minimises its MSE is this mean: compare the two.",
+     "train_set = mnist \"train\"\nm = mean_digit train_set\nshow m",
+     mean_digit_args, 2, 0, cmd_mean_digit, 0},
     {"generate", "Models", "Draw digits from a flow-matching model.",
      "Algorithm 2 (time) or 4 (class): x ← x0 ~ N(0, I); for t = 0, 1/T, …, "
      "(T−1)/T: x ← x + u(x, t)/T, from the seeded stream (see `seed`). With "
@@ -264,7 +429,9 @@ static const Command commands[] = {
      "z = x + σε (no clipping), then the single-step denoiser D(z). Returns "
      "[clean, noisy, denoised], three image batches for `show`. With a list "
      "of σ the first digit is noised at each level: the out-of-distribution "
-     "test of section 1.2.2 (trained at σ = 0.5).",
+     "test of section 1.2.2 (trained at σ = 0.5). A model trained with "
+     "`pure_noise=true` gets z = ε, the input it was trained on (section "
+     "1.2.3).",
      "seed 180\ntest_set = mnist \"test\"\nmodel = unet \"denoiser\" hidden=8\n"
      "r = unet_denoise model test_set sigma=[0, 0.2, 0.4, 0.5, 0.6, 0.8, 1]\nshow r",
      unet_denoise_args, 4, 0, cmd_unet_denoise, 0},

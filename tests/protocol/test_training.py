@@ -100,3 +100,28 @@ def test_checkpoint_round_trip_and_errors(mk, tmp_path):
     reply, outs = execute(mk.kc, f'load_model "{ROOT / "notebooks" / "data" / "chelsea.png"}"')
     assert reply["content"]["status"] == "error"
     assert "not a checkpoint" in reply["content"]["evalue"]
+
+
+def value(kc, expr):
+    outs = ok(kc, expr)
+    return [m for m in outs if m["msg_type"] == "execute_result"][0]["content"]["data"]["text/plain"]
+
+
+def test_section_1_2_figures(mk):
+    """The noising figure has a row per digit and a column per sigma (sigma
+    0 is the clean digit); mean_digit averages the set; a pure-noise
+    denoiser is fed noise whatever sigma says."""
+    ok(mk.kc, 'test_set = mnist "test"\nr = add_noise test_set count=3\n'
+              'clean = add_noise test_set sigma=0 count=3')
+    assert value(mk.kc, "[r.count, r.width]") == "[21, 28]"
+    assert value(mk.kc, "r[7].mean == clean[1].mean and r[0].mean == clean[0].mean") == "true"
+    assert value(mk.kc, "r[6].std > r[1].std") == "true"
+    avg = value(mk.kc, "(mean_digit train_set).mean - (train_set.mean * 2 - 1)")
+    assert abs(float(avg)) < 1e-5, avg
+    reply, _ = execute(mk.kc, "add_noise test_set sigma=[-1]")
+    assert reply["content"]["status"] == "error"
+    assert "noise levels" in reply["content"]["evalue"]
+    ok(mk.kc, 'd = unet "denoiser" hidden=8\nq = unet_denoise d test_set sigma=0 count=2\n'
+              'pn = unet "denoiser" hidden=8\ntrain pn train_set steps=1 subset=256 pure_noise=true\n'
+              'p = unet_denoise pn test_set sigma=0 count=2')
+    assert value(mk.kc, "q[1].mean == q[0].mean and p[1].mean != p[0].mean") == "true"
