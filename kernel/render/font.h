@@ -3,10 +3,11 @@
  * labels into RImages (the PNG fallbacks carry their text as pixels).
  *
  * The glyphs are the printable ASCII range of the public-domain X11
- * "misc-fixed" 6x10 font, stored as data in font.c.  Every character takes
- * one FONT_W x FONT_H cell (spacing included) times the integer scale; a
- * character outside ASCII 32..126 (each UTF-8 sequence counts as one) is
- * drawn as '?'.  Text is one line: control characters are drawn as spaces.
+ * "misc-fixed" 6x10 font, stored as data in font.c, plus the few Greek
+ * letters and symbols the course writes (α β γ ε θ σ − × · … → ≈ ² – —).
+ * Every character takes one FONT_W x FONT_H cell (spacing included) times
+ * the integer scale; any other character (each UTF-8 sequence counts as
+ * one) is drawn as '?'.  Text is one line: control characters are drawn as spaces.
  *
  * Ownership: all arguments are borrowed; nothing is allocated.
  */
