@@ -129,7 +129,7 @@ static dk_status cmd_train(CallCtx *cx, Value **args, Value **out)
         m->sigma = sigma;
     if (!flow && args[8]->kind != VAL_NONE)
         m->pure_noise = value_truthy(args[8]);
-    if (flow && (args[7]->kind != VAL_NONE || value_truthy(args[8])))
+    if (flow && (args[7]->kind != VAL_NONE || args[8]->kind != VAL_NONE))
         return cx_error(cx, args[7]->kind != VAL_NONE ? 7 : 8, DK_ERR_ARG,
                         "sigma and pure_noise are for the single-step denoiser");
     /* A fresh model, or a new lr, schedule or plan: (re)start the plan. */
@@ -184,7 +184,9 @@ static const ArgSpec train_args[] = {
      "\"none\" (constant; denoiser default)", NULL},
     {"clip", VT_NUMBER | VT_NONE, "none", "clip the gradients' norm to this (none: no clipping)", NULL},
     {"sigma", VT_NUMBER | VT_NONE, "none", "denoiser: the noise level, 0.5 by default", NULL},
-    {"pure_noise", VT_BOOL, "false", "denoiser: train on z = eps alone (section 1.2.3)", NULL},
+    {"pure_noise", VT_BOOL | VT_NONE, "none",
+     "denoiser: true trains on z = eps alone (section 1.2.3); none keeps the "
+     "model's objective", NULL},
     {"steps", VT_NUMBER, "0", "stop after this many steps (0: all): quick runs", NULL},
     {"subset", VT_NUMBER, "0", "train on the first N images only (0: all)", NULL},
     {"plan", VT_NUMBER | VT_NONE, "none",

@@ -110,7 +110,8 @@ def value(kc, expr):
 def test_section_1_2_figures(mk):
     """The noising figure has a row per digit and a column per sigma (sigma
     0 is the clean digit); mean_digit averages the set; a pure-noise
-    denoiser is fed noise whatever sigma says."""
+    denoiser is fed noise whatever sigma says, and stays one when trained
+    on."""
     ok(mk.kc, 'test_set = mnist "test"\nr = add_noise test_set count=3\n'
               'clean = add_noise test_set sigma=0 count=3')
     assert value(mk.kc, "[r.count, r.width]") == "[21, 28]"
@@ -125,3 +126,6 @@ def test_section_1_2_figures(mk):
               'pn = unet "denoiser" hidden=8\ntrain pn train_set steps=1 subset=256 pure_noise=true\n'
               'p = unet_denoise pn test_set sigma=0 count=2')
     assert value(mk.kc, "q[1].mean == q[0].mean and p[1].mean != p[0].mean") == "true"
+    # training on without the flag keeps the model's objective
+    ok(mk.kc, 'train pn train_set steps=1 subset=256\np2 = unet_denoise pn test_set sigma=0 count=2')
+    assert value(mk.kc, "p2[1].mean != p2[0].mean") == "true"
