@@ -5,6 +5,7 @@
  * calling convention.
  */
 #include <inttypes.h>
+#include <limits.h> /* PATH_MAX */
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -54,7 +55,7 @@ static void report(const ts_device_info *d, StrBuf *md, StrBuf *text)
     char blas[400];
     snprintf(blas, sizeof blas, "%s%s%s (libtorch built with %s)", d->blas_name,
              d->blas_path[0] ? ", " : "", d->blas_path, d->blas_build);
-    char torch[32], threads[64], load[64];
+    char torch[32], threads[64], load[64 + PATH_MAX];
     snprintf(torch, sizeof torch, "%d.%d.%d", d->torch_major, d->torch_minor,
              d->torch_patch);
     snprintf(threads, sizeof threads, "%d of %d cores", d->threads, d->cores);
