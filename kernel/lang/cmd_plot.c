@@ -92,7 +92,11 @@ static dk_status cmd_plot(CallCtx *cx, Value **args, Value **out)
                           i + 1, value_type_name(nm));
             break;
         }
-        snprintf(defname[i], sizeof defname[i], "series %zu", i + 1);
+        /* one unnamed line needs no legend: the title names it */
+        if (ns > 1)
+            snprintf(defname[i], sizeof defname[i], "series %zu", i + 1);
+        else
+            defname[i][0] = '\0';
         ps[i].name = nm ? nm->as.str.bytes : defname[i];
     }
     json_t *data = NULL, *meta = NULL;

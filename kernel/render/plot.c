@@ -708,7 +708,7 @@ static void series_summary(Buf *b, const PlotSeries *p)
             min = i;
     }
     buf_puts(b, "  ");
-    buf_put_utf8(b, p->name && p->name[0] ? p->name : "(unnamed)");
+    buf_put_utf8(b, p->name && p->name[0] ? p->name : "y");
     buf_printf(b, ": %d point%s", p->n, p->n == 1 ? "" : "s");
     if (last < 0) {
         buf_puts(b, ", no finite values\n");
