@@ -46,6 +46,8 @@ import time
 from jupyter_client import KernelManager
 from jupyter_client.kernelspec import KernelSpecManager
 
+from blas_probe import blas_report  # this folder is on sys.path when run as a script
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.abspath(os.path.join(HERE, "..", ".."))
 TORCH_PYTHON = "/usr/bin/python3"
@@ -79,23 +81,6 @@ def cpu_seconds(pid):
     with open(f"/proc/{pid}/stat") as f:
         fields = f.read().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / CLK_TCK
-
-
-def blas_report(pid):
-    """The BLAS/oneDNN/OpenMP libraries a process has mapped, as
-    bench_mnist_torch.py reports them for itself."""
-    libs = set()
-    with open(f"/proc/{pid}/maps") as f:
-        for line in f:
-            parts = line.split()
-            base = os.path.basename(parts[5]) if len(parts) >= 6 else ""
-            if any(k in base for k in ("blas", "lapack", "mkl", "dnnl", "gomp")):
-                libs.add(parts[5])
-    alt = "/usr/lib/x86_64-linux-gnu/libblas.so.3"
-    target = os.path.realpath(alt) if os.path.exists(alt) else None
-    kind = ("openblas" if target and "openblas" in target else
-            "reference" if target and "/blas/" in target else "unknown")
-    return {"libblas.so.3": target, "kind": kind, "mapped": sorted(libs)}
 
 
 def blas_libs(report):

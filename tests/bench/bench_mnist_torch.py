@@ -51,6 +51,7 @@ from torch import nn
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                 "..", "mnist"))
 import mnist_idx  # noqa: E402
+from blas_probe import blas_report  # noqa: E402  (this folder is on sys.path)
 
 SPEC_PARAMS = {"denoiser": 7891073, "time": 1996417, "class": 2019201}
 SEED = 180
@@ -230,22 +231,6 @@ def bench_sample(name, model, steps, mode, gen):
 
 
 # ---- environment ------------------------------------------------------------------
-
-def blas_report():
-    """Which BLAS and oneDNN libraries this process has mapped."""
-    libs = set()
-    with open("/proc/self/maps") as f:
-        for line in f:
-            path = line.split()[-1] if len(line.split()) >= 6 else ""
-            base = os.path.basename(path)
-            if any(k in base for k in ("blas", "lapack", "mkl", "dnnl", "gomp")):
-                libs.add(path)
-    alt = "/usr/lib/x86_64-linux-gnu/libblas.so.3"
-    target = os.path.realpath(alt) if os.path.exists(alt) else None
-    kind = ("openblas" if target and "openblas" in target else
-            "reference" if target and "/blas/" in target else "unknown")
-    return {"libblas.so.3": target, "kind": kind, "mapped": sorted(libs)}
-
 
 def log(msg):
     print(msg, file=sys.stderr, flush=True)
