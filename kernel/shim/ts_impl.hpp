@@ -38,4 +38,11 @@ at::Device ts_device(int device);
 /* The ts device code of an at::Device (TS_CPU or the CUDA index). */
 int ts_device_code(const at::Device &d);
 
+/* ConvTranspose2d (groups 1, dilation 1, no output padding) of x [N, Cin,
+ * H, W] with w [Cin, Cout, k, k] and bias b [Cout] (may be undefined),
+ * differentiable; on the CPU in float32 it runs as oneDNN convolutions
+ * (conv_transpose.cpp says why), elsewhere as at::conv_transpose2d. */
+at::Tensor ts_conv_transpose2d(const at::Tensor &x, const at::Tensor &w,
+                               const at::Tensor &b, int64_t stride, int64_t padding);
+
 #endif

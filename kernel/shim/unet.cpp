@@ -61,6 +61,20 @@ struct SeqImpl : nn::SequentialImpl {
 };
 TORCH_MODULE(Seq);
 
+/* nn::ConvTranspose2d (same parameters, so the same keys) whose forward is
+ * ts_conv_transpose2d: libtorch's own CPU path is slow (conv_transpose.cpp). */
+struct UpConv2dImpl : nn::ConvTranspose2dImpl {
+    int64_t stride, padding;
+    UpConv2dImpl(int64_t in, int64_t out, int64_t k, int64_t s, int64_t p)
+        : nn::ConvTranspose2dImpl(nn::ConvTranspose2dOptions(in, out, k).stride(s).padding(p)),
+          stride(s), padding(p) {}
+    at::Tensor forward(const at::Tensor &x)
+    {
+        return ts_conv_transpose2d(x, weight, bias, stride, padding);
+    }
+};
+TORCH_MODULE(UpConv2d);
+
 // ---------------------------------------------------------------------------
 // Building blocks (spec §2)
 // ---------------------------------------------------------------------------
@@ -79,7 +93,7 @@ static Seq convT_bn_gelu(int64_t in, int64_t out, int64_t k,
                                     int64_t s, int64_t p)
 {
     return Seq(
-        nn::ConvTranspose2d(nn::ConvTranspose2dOptions(in, out, k).stride(s).padding(p)),
+        UpConv2d(in, out, k, s, p),
         nn::BatchNorm2d(out), nn::GELU());
 }
 
