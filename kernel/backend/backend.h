@@ -40,6 +40,14 @@ dk_status backend_get(const TsApi **api, DkErr *err);
  * DK_OK (and err untouched) when st is TS_OK. */
 dk_status backend_error(const TsApi *api, ts_status st, DkErr *err);
 
+/* Give the heap's free memory back to the system (malloc_trim).  The
+ * backend keeps freed tensor memory mapped while a cell runs, since
+ * training re-allocates the same blocks every step (backend.c says how
+ * much that saves); the interpreter calls this after each cell so an idle
+ * kernel holds only what its values use.  A no-op until the backend is
+ * loaded. */
+void backend_trim(void);
+
 /* What the loaded backend is: its path, and how long dlopen plus set-up took
  * in milliseconds.  NULL and 0 until backend_get succeeded. */
 const char *backend_path(void);

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "backend/backend.h"
 #include "cmd_help.h"
 #include "eval.h"
 
@@ -70,6 +71,7 @@ dk_status interp_execute(Interp *in, const char *code, const Outlet *out,
         return st;
     Value *last;
     st = eval_program(in, &prog, out, &last, err);
+    backend_trim();
     if (st)
         return st;
     if (last && last->kind != VAL_NONE) {
