@@ -23,6 +23,7 @@
 static const TsApi *table;        /* the loaded backend, or NULL */
 static char loaded_path[PATH_MAX];
 static double load_ms;
+static int handed_out;            /* backend_get succeeded since the last trim */
 
 static double now_ms(void)
 {
@@ -67,9 +68,13 @@ static void keep_heap(void)
 
 void backend_trim(void)
 {
+    /* Only after tensor work: malloc_trim walks every free chunk and
+     * madvises it again, which doubled the CPU of a trivial execute. */
+    if (!handed_out)
+        return;
+    handed_out = 0;
 #ifdef M_TOP_PAD
-    if (table)
-        malloc_trim(0);
+    malloc_trim(0);
 #endif
 }
 
@@ -169,6 +174,7 @@ dk_status backend_get(const TsApi **api, DkErr *err)
             return s;
     }
     *api = table;
+    handed_out = 1;
     return DK_OK;
 }
 

@@ -44,8 +44,10 @@ dk_status backend_error(const TsApi *api, ts_status st, DkErr *err);
  * backend keeps freed tensor memory mapped while a cell runs, since
  * training re-allocates the same blocks every step (backend.c says how
  * much that saves); the interpreter calls this after each cell so an idle
- * kernel holds only what its values use.  A no-op until the backend is
- * loaded. */
+ * kernel holds little more than its values use.  It trims only when
+ * backend_get was called since the last trim, so cells without tensor
+ * work pay nothing (memory a value drops in such a cell goes back after
+ * the next cell that does tensor work). */
 void backend_trim(void);
 
 /* What the loaded backend is: its path, and how long dlopen plus set-up took
