@@ -25,26 +25,28 @@ dk_status denoiser_noise(const TsApi *api, const ts_tensor *x, double sigma,
     return backend_error(api, st, err);
 }
 
+dk_status denoiser_input(const Model *m, const ts_tensor *x, double sigma,
+                         ts_generator *g, ts_tensor **z, DkErr *err)
+{
+    *z = NULL;
+    if (m->pure_noise)                                       /* z = eps */
+        return backend_error(m->api, m->api->tensor_randn_like(z, x, g), err);
+    return denoiser_noise(m->api, x, sigma, g, z, err);
+}
+
 dk_status denoiser_objective(const Model *m, const ts_tensor *x,
                              ts_generator *g, ts_tensor **input,
                              ts_tensor **target, DkErr *err)
 {
     const TsApi *api = m->api;
     *input = *target = NULL;
-    ts_status st = m->pure_noise
-                       ? api->tensor_randn_like(input, x, g)  /* z = eps */
-                       : TS_OK;
-    if (st != TS_OK)
-        return backend_error(api, st, err);
-    if (!m->pure_noise) {
-        dk_status rc = denoiser_noise(api, x, m->sigma, g, input, err);
-        if (rc != DK_OK)
-            return rc;
-    }
+    dk_status rc = denoiser_input(m, x, m->sigma, g, input, err);
+    if (rc != DK_OK)
+        return rc;
     /* The target is x itself: a new handle on the same tensor. */
     int64_t shape[4];
     int nd = 0;
-    st = api->tensor_shape(x, shape, 4, &nd);
+    ts_status st = api->tensor_shape(x, shape, 4, &nd);
     if (st == TS_OK)
         st = api->tensor_reshape(target, x, shape, nd);
     if (st != TS_OK) {

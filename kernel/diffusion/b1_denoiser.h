@@ -25,6 +25,12 @@ extern const double denoiser_sigmas[DENOISER_NSIGMAS];
 dk_status denoiser_noise(const TsApi *api, const ts_tensor *x, double sigma,
                          ts_generator *g, ts_tensor **z, DkErr *err);
 
+/* The input m is trained on, for the clean batch x: z = x + sigma*eps, or
+ * z = eps (same shape as x) when m->pure_noise.  *z is new (free with
+ * api->tensor_free); NULL on error. */
+dk_status denoiser_input(const Model *m, const ts_tensor *x, double sigma,
+                         ts_generator *g, ts_tensor **z, DkErr *err);
+
 /* One training batch: (input, target) = (x + sigma*eps, x), or (eps, x)
  * with m->pure_noise. */
 dk_status denoiser_objective(const Model *m, const ts_tensor *x,

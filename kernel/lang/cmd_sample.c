@@ -202,53 +202,32 @@ static dk_status cmd_add_noise(CallCtx *cx, Value **args, Value **out)
     if ((rc = clean_arg(cx, api, args[0], count, &x)) != DK_OK)
         return rc;
     ts_generator *g = rng_generator(api, cx->err);
+    if (!g) {
+        api->tensor_free(x);
+        return cx->err->code;
+    }
+    /* level j of every digit, [n, 1, H, W] each; side by side along the
+     * channels, [n, ns, H, W], is digit-major once flattened */
+    ts_tensor *zs[64] = {0}, *side = NULL, *z = NULL;
+    for (size_t j = 0; j < ns && rc == DK_OK; j++)
+        rc = denoiser_noise(api, x, sig[j], g, &zs[j], cx->err);  /* x + sigma*eps */
     int64_t shape[4];
     int nd = 0;
-    ts_tensor *rep = NULL, *rows = NULL, *z = NULL;
-    ts_status st = g ? api->tensor_shape(x, shape, 4, &nd) : TS_OK;
-    if (!g)
-        rc = cx->err->code;
-    /* x repeated per level: [n, 1, H, W] -> [n, ns, H, W] -> [n*ns, 1, H, W] */
-    if (rc == DK_OK && st == TS_OK) {
-        const ts_tensor *copies[64];
-        for (size_t j = 0; j < ns; j++)
-            copies[j] = x;
-        st = api->tensor_cat(&rep, copies, (int)ns, 1);
-    }
+    ts_status st = TS_OK;
+    if (rc == DK_OK)
+        st = api->tensor_shape(x, shape, 4, &nd);
+    if (rc == DK_OK && st == TS_OK)
+        st = api->tensor_cat(&side, (const ts_tensor *const *)zs, (int)ns, 1);
     if (rc == DK_OK && st == TS_OK) {
         int64_t flat[4] = {shape[0] * (int64_t)ns, 1, shape[2], shape[3]};
-        st = api->tensor_reshape(&rows, rep, flat, 4);
-    }
-    /* sigma per image, as a [n*ns, 1, 1, 1] tensor: eps scaled row by row */
-    float *sv = rc == DK_OK && st == TS_OK ? malloc((size_t)shape[0] * ns * sizeof *sv) : NULL;
-    ts_tensor *scpu = NULL, *sdev = NULL, *eps = NULL, *seps = NULL;
-    if (rc == DK_OK && st == TS_OK && !sv)
-        rc = cx_error(cx, -1, DK_ERR_OOM, "out of memory");
-    if (sv) {
-        for (int64_t i = 0; i < shape[0]; i++)
-            for (size_t j = 0; j < ns; j++)
-                sv[(size_t)i * ns + j] = (float)sig[j];
-        int64_t sshape[4] = {shape[0] * (int64_t)ns, 1, 1, 1};
-        st = api->tensor_from_data(&scpu, sv, sshape, 4, TS_F32);
-        if (st == TS_OK)
-            st = api->tensor_to_device(&sdev, scpu, TS_DEVICE_DEFAULT);
-        if (st == TS_OK)
-            st = api->tensor_randn_like(&eps, rows, g);
-        if (st == TS_OK)
-            st = api->tensor_mul(&seps, eps, sdev);
-        if (st == TS_OK)
-            st = api->tensor_add(&z, rows, seps);          /* x + sigma*eps */
-        free(sv);
+        st = api->tensor_reshape(&z, side, flat, 4);
     }
     if (rc == DK_OK && st != TS_OK)
         rc = backend_error(api, st, cx->err);
     api->tensor_free(x);
-    api->tensor_free(rep);
-    api->tensor_free(rows);
-    api->tensor_free(scpu);
-    api->tensor_free(sdev);
-    api->tensor_free(eps);
-    api->tensor_free(seps);
+    api->tensor_free(side);
+    for (size_t j = 0; j < ns; j++)
+        api->tensor_free(zs[j]);
     if (rc != DK_OK) {
         api->tensor_free(z);
         dk_err_at(cx->err, cx->span);
@@ -334,11 +313,10 @@ static dk_status cmd_unet_denoise(CallCtx *cx, Value **args, Value **out)
         api->tensor_free(x);
         return cx->err->code;
     }
-    if (m->pure_noise) {
-        /* trained on z = eps alone (section 1.2.3): give it what it knows */
-        rc = backend_error(api, api->tensor_randn_like(&z, x, g), cx->err);
-    } else if (ns == 1) {
-        rc = denoiser_noise(api, x, sig[0], g, &z, cx->err);      /* [n,1,28,28] */
+    if (ns == 1 || m->pure_noise) {
+        /* a pure-noise model gets z = eps, the input it was trained on
+         * (section 1.2.3): no sweep, sigma means nothing to it */
+        rc = denoiser_input(m, x, sig[0], g, &z, cx->err);       /* [n,1,28,28] */
     } else {
         ts_tensor *zs[64] = {0};
         for (size_t i = 0; i < ns && rc == DK_OK; i++)
