@@ -78,6 +78,11 @@ void dk_err_at(DkErr *e, Span span)
         e->span = span;
 }
 
+dk_status dk_err_oom(DkErr *e)
+{
+    return dk_err_set(e, DK_ERR_OOM, "out of memory");
+}
+
 void dk_err_clear(DkErr *e)
 {
     if (!e)

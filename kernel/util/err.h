@@ -55,6 +55,10 @@ typedef struct DkErr {
 dk_status dk_err_set(DkErr *e, dk_status code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
+/* The one out-of-memory error: DK_ERR_OOM "out of memory" (no allocation
+ * needed to report it beyond the message itself).  Returns DK_ERR_OOM. */
+dk_status dk_err_oom(DkErr *e);
+
 /* Attach or replace the hint of an error already set. */
 void dk_err_hint(DkErr *e, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
