@@ -560,13 +560,7 @@ extern "C" ts_status ts_tensor_device(const ts_tensor *t, int *out)
     return guard("tensor_device", {t}, [&] {
         if (!out)
             throw std::invalid_argument("out is NULL");
-        at::Device d = t->t.device();
-        if (d.is_cpu())
-            *out = TS_CPU;
-        else if (d.is_cuda())
-            *out = d.has_index() ? d.index() : 0;
-        else
-            throw std::invalid_argument("device " + d.str() + " has no ts code");
+        *out = ts_device_code(t->t.device());
     });
 }
 
@@ -608,16 +602,18 @@ extern "C" ts_status ts_tensor_full(ts_tensor **out, const int64_t *shape,
     });
 }
 
-/* Standard normal noise drawn on the CPU in float32, then moved and cast:
- * the same stream gives the same numbers on every device and dtype. */
+/* Noise drawn on the CPU in float32, then moved and cast: the same stream
+ * gives the same numbers on every device and dtype.  Standard normal, or
+ * uniform in [0, 1) when `uniform`. */
 static at::Tensor noise(at::IntArrayRef shape, ts_generator *g, at::ScalarType st,
-                        at::Device dev)
+                        at::Device dev, bool uniform = false)
 {
     if (!at::isFloatingType(st))
         throw std::invalid_argument(std::string("noise needs a floating dtype, not ") +
                                     c10::toString(st));
     at::Generator gen = g ? g->g : at::detail::getDefaultCPUGenerator();
-    at::Tensor x = at::randn(shape, gen, at::TensorOptions().dtype(at::kFloat));
+    at::TensorOptions f32 = at::TensorOptions().dtype(at::kFloat);
+    at::Tensor x = uniform ? at::rand(shape, gen, f32) : at::randn(shape, gen, f32);
     return x.to(dev, st);
 }
 
@@ -631,20 +627,13 @@ extern "C" ts_status ts_tensor_randn(ts_tensor **out, const int64_t *shape,
     });
 }
 
-/* Uniform [0, 1) noise, drawn the same way as noise(). */
 extern "C" ts_status ts_tensor_rand(ts_tensor **out, const int64_t *shape,
                                     int ndim, ts_dtype dtype, int device,
                                     ts_generator *g)
 {
     return produce("tensor_rand", out, {}, [&] {
-        at::ScalarType st = scalar_type(dtype);
-        if (!at::isFloatingType(st))
-            throw std::invalid_argument(std::string("uniform noise needs a floating "
-                                                    "dtype, not ") + c10::toString(st));
-        at::Generator gen = g ? g->g : at::detail::getDefaultCPUGenerator();
-        at::Tensor x = at::rand(dims_of(shape, ndim, "shape"), gen,
-                                at::TensorOptions().dtype(at::kFloat));
-        return x.to(device_of(device), st);
+        return noise(dims_of(shape, ndim, "shape"), g, scalar_type(dtype),
+                     device_of(device), true);
     });
 }
 
@@ -720,6 +709,11 @@ extern "C" ts_status ts_tensor_axpby(ts_tensor **out, double alpha,
 extern "C" ts_status ts_tensor_sqrt(ts_tensor **out, const ts_tensor *x)
 {
     return produce("sqrt", out, {x}, [&] { return at::sqrt(x->t); });
+}
+
+extern "C" ts_status ts_tensor_exp(ts_tensor **out, const ts_tensor *x)
+{
+    return produce("exp", out, {x}, [&] { return at::exp(x->t); });
 }
 
 extern "C" ts_status ts_tensor_clamp(ts_tensor **out, const ts_tensor *x,

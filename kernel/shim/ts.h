@@ -32,10 +32,12 @@
  *  - Shapes are (const int64_t *shape, int ndim), at most TS_MAX_DIMS dims.
  *
  * Interrupts: every function here is one bounded libtorch call (a few ms to a
- * few s at the sizes the course uses) and libtorch cannot be stopped inside a
- * kernel, so the loops that poll dk_interrupted() live above the shim.
- * TS_INTERRUPTED is reserved for the long shim calls to come (a whole UNet
- * forward), which will poll a callback between blocks.
+ * few s at the sizes the course uses; a whole UNet forward or training step
+ * is one such call) and libtorch cannot be stopped inside a kernel, so the
+ * loops that poll dk_interrupted() live above the shim, between calls.  No
+ * function returns TS_INTERRUPTED today; the status is kept so that a
+ * future call long enough to need stopping inside (a large model's forward
+ * polling between blocks) can report it without an ABI change.
  */
 #ifndef DK_TS_H
 #define DK_TS_H
@@ -49,7 +51,7 @@ extern "C" {
 
 /* Bump on any change to TsApi, a struct or an enum below; the loader refuses
  * a library built for another version. */
-#define TS_API_VERSION 2
+#define TS_API_VERSION 3
 
 #define TS_MAX_DIMS 8
 
@@ -57,7 +59,7 @@ typedef enum {
     TS_OK = 0,
     TS_ERR,         /* libtorch refused: bad shape, dtype, argument ... */
     TS_OOM,         /* out of memory (GPU or host) */
-    TS_INTERRUPTED  /* stopped by the interrupt check (reserved, see above) */
+    TS_INTERRUPTED  /* stopped by an interrupt check (none yet, see above) */
 } ts_status;
 
 #if defined(__GNUC__)
@@ -239,6 +241,9 @@ ts_status ts_tensor_div_scalar(ts_tensor **out, const ts_tensor *a,
 ts_status ts_tensor_axpby(ts_tensor **out, double alpha, const ts_tensor *a,
                           double beta, const ts_tensor *b) TS_MUST_CHECK;
 ts_status ts_tensor_sqrt(ts_tensor **out, const ts_tensor *x) TS_MUST_CHECK;
+/* e^x element-wise (added in version 3: the learned variance
+ * exp(0.5 log σ²)). */
+ts_status ts_tensor_exp(ts_tensor **out, const ts_tensor *x) TS_MUST_CHECK;
 /* Clamp to [lo, hi]; pass -INFINITY or INFINITY for an open side. */
 ts_status ts_tensor_clamp(ts_tensor **out, const ts_tensor *x, double lo,
                           double hi) TS_MUST_CHECK;
@@ -328,7 +333,7 @@ ts_status ts_tensor_rand(ts_tensor **out, const int64_t *shape, int ndim,
 
 /* ---- the Part B UNets (kernel/shim/unet.cpp, added in version 2) ----------
  *
- * The three MNIST UNets of shared/spec/partB-mnist.md §2-4, built from
+ * The three MNIST UNets of the course's Part B (docs/part-b.md), built from
  * torch::nn modules whose state_dict keys read like the course's PyTorch
  * code ("down1.0.0.weight"; unet.cpp's header lists them).  A module lives
  * on one device, chosen at creation.  ts_unet_forward is inference (eval
@@ -451,7 +456,9 @@ ts_status ts_train_step(ts_module *m, ts_optim *o, const ts_tensor *x,
     X(module_state_count) X(module_state_get) X(module_state_set)          \
     X(unet_forward)                                                        \
     X(optim_adam_new) X(optim_free) X(optim_set_lr) X(optim_save)          \
-    X(optim_load) X(train_step)
+    X(optim_load) X(train_step)                                            \
+    /* version 3 */                                                        \
+    X(tensor_exp)
 
 #ifdef __cplusplus
 #define TS_TYPEOF(x) decltype(x)
