@@ -1,6 +1,6 @@
 /*
- * a1_1_forward.c: the forward process (see a1_1_forward.h; spec:
- * shared/spec/partA-deepfloyd.md §4.2).  The course's version:
+ * a1_1_forward.c: the forward process (see a1_1_forward.h and
+ * docs/part-a.md §1.1).  The course's version:
  *
  *     def forward(im, t):
  *         ab = alphas_cumprod[t]
@@ -13,6 +13,7 @@
 #include <math.h>
 #include <stdlib.h>
 
+#include "expr.h"
 #include "rng.h"
 #include "util/interrupt.h"
 
@@ -28,23 +29,23 @@ dk_status forward_noise(const DImage *x0, const Schedule *s, int t,
     if (x0->mask)
         return dk_err_set(err, DK_ERR_ARG, "a mask cannot be noised: it is "
                           "not a picture");
-    const TsApi *api = x0->api;
-    ts_generator *g = rng_generator(api, err);
+    ts_generator *g = rng_generator(x0->api, err);
     if (!g)
         return err->code;
-    double ab = (double)s->alphas_cumprod[t];
-    ts_tensor *noise = NULL, *xt = NULL;
-    ts_status st = api->tensor_randn_like(&noise, x0->t, g); /* (N,C,H,W) */
-    if (st == TS_OK)                                          /* (N,C,H,W) */
-        st = api->tensor_axpby(&xt, sqrt(ab), x0->t, sqrt(1.0 - ab), noise);
-    if (st != TS_OK) {
-        api->tensor_free(noise);
-        return backend_error(api, st, err);
-    }
-    dk_status rc = dimage_wrap(api, xt, 0, out, err);
+    const double ab = (double)s->alphas_cumprod[t];
+    Expr e;
+    expr_begin(&e, x0->api, err);
+    ts_tensor *noise = randn_like(&e, x0->t, g);              /* ε ~ N(0, I) */
+    ts_tensor *x_t = lerp2(&e, sqrt(ab), x0->t,               /* √ᾱ·x0 + */
+                           sqrt(1.0 - ab), noise);            /* √(1−ᾱ)·ε */
+    ts_tensor *xt = expr_keep(&e, x_t);
+    ts_tensor *kept_noise = eps ? expr_keep(&e, noise) : NULL;
+    if (expr_end(&e) != DK_OK)
+        return err->code;
+    dk_status rc = dimage_wrap(x0->api, xt, 0, out, err);
     if (rc == DK_OK && eps)
-        return dimage_wrap(api, noise, 0, eps, err);
-    api->tensor_free(noise);
+        return dimage_wrap(x0->api, kept_noise, 0, eps, err);
+    x0->api->tensor_free(kept_noise);
     return rc;
 }
 

@@ -1,6 +1,6 @@
 /*
  * a1_2_blur.c: Gaussian blur with torchvision's semantics (see
- * a1_2_blur.h; spec: shared/spec/partA-deepfloyd.md §4.3).
+ * a1_2_blur.h and docs/part-a.md §1.2).
  *
  * Shapes: N images, C channels, H x W pixels, k the kernel size.
  */
@@ -47,37 +47,47 @@ dk_status blur_kernel1d(int k, double sigma, float *w, DkErr *err)
 
 /* The depthwise weight (C, 1, kh, kw) holding w in every channel, on the
  * device of x. */
-static ts_status weight(const DImage *x, const float *w, int k, int along_h,
-                        ts_tensor **out)
+static ts_tensor *weight(Expr *s, const ts_tensor *x, int64_t c,
+                         const float *w, int k, int along_h)
 {
-    const TsApi *api = x->api;
-    size_t n = (size_t)x->c * (size_t)k;
+    size_t n = (size_t)c * (size_t)k;
     float *buf = malloc(n * sizeof *buf);
     if (!buf)
-        return TS_OOM;
+        return expr_fail(s, DK_ERR_OOM, "out of memory");
     for (size_t i = 0; i < n; i++)
         buf[i] = w[i % (size_t)k];
-    int64_t shape[4] = {x->c, 1, along_h ? k : 1, along_h ? 1 : k};
-    int device = TS_CPU;
-    ts_tensor *cpu = NULL;
-    ts_status st = api->tensor_from_data(&cpu, buf, shape, 4, TS_F32);
+    const int64_t shape[4] = {c, 1, along_h ? k : 1, along_h ? 1 : k};
+    ts_tensor *cpu = from_host(s, buf, shape, 4, TS_F32);
     free(buf);
-    if (st == TS_OK)
-        st = api->tensor_device(x->t, &device);
-    if (st == TS_OK)
-        st = api->tensor_to_device(out, cpu, device);
-    api->tensor_free(cpu);
-    return st;
+    return to_device_of(s, cpu, x);
+}
+
+ts_tensor *lowpass(Expr *s, const ts_tensor *x, int k, double sigma)
+{
+    float w[BLUR_MAX_KERNEL];
+    if (expr_failed(s) || !x)
+        return NULL;
+    if (blur_kernel1d(k, sigma, w, s->err) != DK_OK) {
+        expr_inherit(s, s->err->code);
+        return NULL;
+    }
+    const int64_t c = dim_size(s, x, 1), h = dim_size(s, x, 2),
+                  wd = dim_size(s, x, 3), p = k / 2;
+    if (!expr_failed(s) && (p >= h || p >= wd))
+        return expr_fail(s, DK_ERR_ARG, "kernel size %d is too large for a "
+                         "%lldx%lld image (reflect padding needs kernel//2 < "
+                         "its height and width)", k, (long long)wd, (long long)h);
+    ts_tensor *padded = pad_reflect(s, x, p);                /* (N,C,H+2p,W+2p) */
+    ts_tensor *rows = conv2d(s, padded, weight(s, x, c, w, k, 1), c); /* (N,C,H,W+2p) */
+    return conv2d(s, rows, weight(s, x, c, w, k, 0), c);               /* (N,C,H,W) */
 }
 
 dk_status blur_gaussian(const DImage *x, int k, double sigma, DImage **out,
                         DkErr *err)
 {
     *out = NULL;
-    float w[BLUR_MAX_KERNEL];
-    dk_status rc = blur_kernel1d(k, sigma, w, err);
-    if (rc != DK_OK)
-        return rc;
+    if (blur_check(k, sigma, err) != DK_OK)
+        return err->code;
     int p = k / 2;
     if (p >= x->h || p >= x->w) {
         dk_err_set(err, DK_ERR_ARG, "kernel size %d is too large for a %dx%d "
@@ -87,24 +97,10 @@ dk_status blur_gaussian(const DImage *x, int k, double sigma, DImage **out,
                     2 * ((x->h < x->w ? x->h : x->w) - 1) + 1);
         return DK_ERR_ARG;
     }
-    const TsApi *api = x->api;
-    const int64_t pads[4] = {p, p, p, p};
-    const int64_t stride[2] = {1, 1}, nopad[2] = {0, 0};
-    ts_tensor *wh = NULL, *ww = NULL, *padded = NULL, *rows = NULL, *y = NULL;
-    ts_status st = weight(x, w, k, 1, &wh);                  /* (C,1,k,1) */
-    if (st == TS_OK)
-        st = weight(x, w, k, 0, &ww);                        /* (C,1,1,k) */
-    if (st == TS_OK)                                   /* (N,C,H+2p,W+2p) */
-        st = api->tensor_pad(&padded, x->t, pads, 4, TS_PAD_REFLECT, 0.0);
-    if (st == TS_OK)                                     /* (N,C,H,W+2p) */
-        st = api->tensor_conv2d(&rows, padded, wh, NULL, stride, nopad, x->c);
-    if (st == TS_OK)                                         /* (N,C,H,W) */
-        st = api->tensor_conv2d(&y, rows, ww, NULL, stride, nopad, x->c);
-    api->tensor_free(wh);
-    api->tensor_free(ww);
-    api->tensor_free(padded);
-    api->tensor_free(rows);
-    if (st != TS_OK)
-        return backend_error(api, st, err);
-    return dimage_wrap(api, y, x->mask, out, err);
+    Expr s;
+    expr_begin(&s, x->api, err);
+    ts_tensor *y = expr_keep(&s, lowpass(&s, x->t, k, sigma));
+    if (expr_end(&s) != DK_OK)
+        return err->code;
+    return dimage_wrap(x->api, y, x->mask, out, err);
 }

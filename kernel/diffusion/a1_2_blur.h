@@ -1,7 +1,7 @@
 /*
  * a1_2_blur.h: classical denoising by Gaussian blur, CS180 Part A 1.2.
  *
- * shared/spec/partA-deepfloyd.md §4.3, torchvision's gaussian_blur:
+ * docs/part-a.md §1.2, torchvision's gaussian_blur:
  *   x = linspace(-(k-1)/2, (k-1)/2, k), w = exp(-x²/(2σ²)), w /= sum(w);
  *   the k x k kernel is w wᵀ, applied to each channel on its own after
  *   reflect padding of k//2 on every side, so the output has the input's
@@ -16,6 +16,7 @@
 #ifndef DK_A1_2_BLUR_H
 #define DK_A1_2_BLUR_H
 
+#include "expr.h"
 #include "image.h"
 
 #define BLUR_MAX_KERNEL 255
@@ -25,6 +26,11 @@ dk_status blur_check(int k, double sigma, DkErr *err);
 
 /* The normalised 1-D kernel w[0..k) (float32, like torchvision's). */
 dk_status blur_kernel1d(int k, double sigma, float *w, DkErr *err);
+
+/* x (N, C, H, W) blurred inside a scope (the low-pass of hybrid images):
+ * a scope-owned (N, C, H, W) tensor, or NULL with the scope failed (a bad
+ * kernel or sigma, a kernel too large for the image). */
+ts_tensor *lowpass(Expr *s, const ts_tensor *x, int k, double sigma);
 
 /* x (N, C, H, W) blurred: *out (N, C, H, W). */
 dk_status blur_gaussian(const DImage *x, int k, double sigma, DImage **out,

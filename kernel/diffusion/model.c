@@ -131,3 +131,13 @@ void model_describe(const Model *m, char *buf, size_t cap)
         snprintf(buf + n, cap - (size_t)n, " (%ld steps, last loss %.4g)",
                  m->steps, m->nlosses ? m->losses[m->nlosses - 1] : NAN);
 }
+
+ts_tensor *model_forward(Expr *s, const Model *m, const ts_tensor *x,
+                         const ts_tensor *t, const ts_tensor *c,
+                         const ts_tensor *mask)
+{
+    ts_tensor *u = NULL;
+    if (expr_failed(s) || !x)
+        return NULL;
+    return expr_call(s, m->api->unet_forward(&u, m->net, x, t, c, mask), u);
+}

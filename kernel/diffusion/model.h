@@ -8,7 +8,7 @@
  * rate plan, epochs and steps done, the shuffling seed and the per-step
  * loss history.
  *
- * Kinds (shared/spec/partB-mnist.md §3-4):
+ * Kinds (docs/part-b.md, "The UNets"):
  *   "denoiser"  TS_UNET_PLAIN, D = 128: the single-step denoiser of Part 1
  *               (objective z = x + sigma*eps, or z = eps with pure_noise);
  *   "time"      TS_UNET_TIME, D = 64: time-conditioned flow matching;
@@ -23,6 +23,7 @@
 #include <stdint.h>
 
 #include "backend/backend.h"
+#include "expr.h"
 #include "util/err.h"
 
 #define MODEL_SIDE 28       /* MNIST images are 28 x 28 */
@@ -81,6 +82,13 @@ dk_status model_mark_epoch(Model *m, DkErr *err);
 
 /* The learning rate of epoch e (0-based, over all runs). */
 double model_lr_at(const Model *m, int epoch);
+
+/* u = UNet(x, t, c, mask) inside an expression scope (ts_unet_forward's
+ * arguments; t, c and mask may be NULL as it allows).  The result belongs
+ * to the scope; NULL once the scope has failed. */
+ts_tensor *model_forward(Expr *s, const Model *m, const ts_tensor *x,
+                         const ts_tensor *t, const ts_tensor *c,
+                         const ts_tensor *mask);
 
 /* "class-conditioned UNet, D=64, 2,019,201 parameters, 10 epochs" into
  * buf. */
