@@ -14,8 +14,8 @@
 #
 # Knobs: DK_BUILD_DIR / DK_BUILD_TYPE (see scripts/setup.sh), DK_FUZZ_SECONDS
 # (per fuzz target, default 30), DK_PYTEST_ARGS
-# (extra pytest arguments, e.g. "-k protocol"), DK_SKIP=asan,fuzz,browser (stages to
-# leave out, for quick local runs; CI runs everything).
+# (extra pytest arguments, e.g. "-k protocol"), DK_SKIP=ctest,asan,fuzz,pytest,ext,browser
+# (stages to leave out, for quick local runs; CI runs everything).
 set -uo pipefail
 cd "$(dirname "$0")"
 ROOT="$(pwd)"
@@ -64,8 +64,10 @@ banner "setup"
 if ./scripts/setup.sh; then SETUP_OK=1; else SETUP_OK=0; record setup 0 1 "(setup/build failed)"; fi
 
 # --- 1. ctest, Release ----------------------------------------------------
-banner "ctest (${DK_BUILD_DIR:-build}/)"
-if [ "$SETUP_OK" = 1 ]; then run_ctest ctest "${DK_BUILD_DIR:-build}"; else echo "skipped: no build"; fi
+if [[ "$SKIP" != *,ctest,* ]]; then
+    banner "ctest (${DK_BUILD_DIR:-build}/)"
+    if [ "$SETUP_OK" = 1 ]; then run_ctest ctest "${DK_BUILD_DIR:-build}"; else echo "skipped: no build"; fi
+fi
 
 # --- 2. sanitizer build ---------------------------------------------------
 if [[ "$SKIP" != *,asan,* ]]; then
@@ -130,8 +132,10 @@ if [[ "$SKIP" != *,fuzz,* ]]; then
 fi
 
 # --- 4. pytest ----------------------------------------------------------------
-banner "pytest (tests/)"
-if [ "$SETUP_OK" = 1 ]; then
+if [[ "$SKIP" == *,pytest,* ]]; then
+    :
+elif [ "$SETUP_OK" = 1 ]; then
+    banner "pytest (tests/)"
     plog="$(mktemp)"
     # shellcheck disable=SC2086
     .venv/bin/python -m pytest tests -p no:cacheprovider --timeout=300 -ra \
@@ -158,6 +162,7 @@ EOF
     if [ "$rc" -ne 0 ] && [ "$rc" -ne 5 ] && [ "$pf" -eq 0 ]; then pf=1; fi
     record pytest "$pp" "$pf" "$([ "$ps" -gt 0 ] && echo "($ps skipped)") (exit $rc)"
 else
+    banner "pytest (tests/)"
     echo "skipped: setup failed"
 fi
 

