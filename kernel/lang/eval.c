@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "../util/interrupt.h"
+#include "../util/utf8.h"
 #include "suggest.h"
 
 #define MAX_CMD_ARGS 16
@@ -386,19 +387,6 @@ static dk_status eval_unary(Ev *ev, const Node *n, Value **out)
 
 // ---- indexing and fields -------------------------------------------------
 
-/* Byte offset of code point i in s (i < number of code points). */
-static size_t utf8_offset(const char *s, size_t n, size_t i)
-{
-    size_t k = 0;
-    for (size_t b = 0; b < n; b++) {
-        if (((unsigned char)s[b] & 0xC0) == 0x80)
-            continue;
-        if (k++ == i)
-            return b;
-    }
-    return n;
-}
-
 static dk_status index_values(Ev *ev, const Node *n, const Value *obj,
                               const Value *ix, Value **out)
 {
@@ -449,9 +437,11 @@ static dk_status index_values(Ev *ev, const Node *n, const Value *obj,
         *out = value_ref(obj->as.list.items[k]);
         return DK_OK;
     }
+    /* A string value is NUL-terminated and holds no NUL before its end
+     * (its text comes from the cell or from C strings). */
     const char *s = obj->as.str.bytes;
-    size_t a = utf8_offset(s, obj->as.str.len, k);
-    size_t b = utf8_offset(s, obj->as.str.len, k + 1);
+    size_t a = utf8_byte_offset(s, k);
+    size_t b = utf8_byte_offset(s, k + 1);
     return give(value_string(s + a, b - a), out, ev->err);
 }
 

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../util/utf8.h"
 #include "backend/backend.h"
 #include "cmd_help.h"
 #include "eval.h"
@@ -140,7 +141,7 @@ static unsigned decode(const char **p)
     if (n > 1) {
         cp &= 0x3Fu >> (n - 1);
         for (size_t i = 1; i < n; i++) {
-            if ((s[i] & 0xC0) != 0x80) {
+            if (!utf8_is_cont(s[i])) {
                 *p += 1;
                 return 0xFFFD;
             }
