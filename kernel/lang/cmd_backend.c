@@ -137,7 +137,7 @@ static dk_status cmd_device(CallCtx *cx, Value **args, Value **out)
         json_decref(data);
         strbuf_free(&md);
         strbuf_free(&text);
-        return cx_error(cx, -1, DK_ERR_OOM, "out of memory");
+        return cx_oom(cx);
     }
     json_object_set_new(data, "text/markdown", value_json_text(strbuf_cstr(&md)));
     json_object_set_new(data, "text/plain", value_json_text(strbuf_cstr(&text)));

@@ -16,7 +16,7 @@
 static dk_status number_out(CallCtx *cx, double d, Value **out)
 {
     *out = value_number(d);
-    return *out ? DK_OK : cx_error(cx, -1, DK_ERR_OOM, "out of memory");
+    return *out ? DK_OK : cx_oom(cx);
 }
 
 enum { ASSERT_COND, ASSERT_MESSAGE };
@@ -82,7 +82,7 @@ static dk_status cmd_type(CallCtx *cx, Value **args, Value **out)
 {
     const char *name = value_type_name(args[TYPE_VALUE]);
     *out = value_string(name, strlen(name));
-    return *out ? DK_OK : cx_error(cx, -1, DK_ERR_OOM, "out of memory");
+    return *out ? DK_OK : cx_oom(cx);
 }
 
 enum { RANGE_START, RANGE_STOP, RANGE_STEP };
@@ -184,7 +184,7 @@ static dk_status cmd_vars(CallCtx *cx, Value **args, Value **out)
     free(names);
     json_t *data = cmd_help_text_bundle(&md, &text);
     if (!data)
-        return cx_error(cx, -1, DK_ERR_OOM, "out of memory");
+        return cx_oom(cx);
     cx_display(cx, data, NULL);
     return DK_OK;
 }

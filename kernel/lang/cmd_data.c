@@ -34,8 +34,7 @@ static dk_status digits_bundle(const Dataset *ds, const uint32_t *idx, int n,
     RImage **ims = calloc((size_t)n, sizeof *ims);
     char (*caps)[8] = calloc((size_t)n, sizeof *caps);
     const char **capp = calloc((size_t)n, sizeof *capp);
-    dk_status rc = ims && caps && capp ? DK_OK
-                 : dk_err_set(err, DK_ERR_OOM, "out of memory");
+    dk_status rc = ims && caps && capp ? DK_OK : dk_err_oom(err);
     size_t px = (size_t)ds->h * (size_t)ds->w;
     for (int i = 0; rc == DK_OK && i < n; i++) {
         ims[i] = image_new(ds->w, ds->h, 1, err);
@@ -161,7 +160,7 @@ static dk_status dataset_field(const void *data, const char *name,
                     "class_counts");
         return DK_ERR_NAME;
     }
-    return *out ? DK_OK : dk_err_set(err, DK_ERR_OOM, "out of memory");
+    return *out ? DK_OK : dk_err_oom(err);
 }
 
 const ObjType dataset_objtype = {
@@ -203,7 +202,7 @@ static dk_status cmd_mnist(CallCtx *cx, Value **args, Value **out)
         return rc;
     }
     *out = dataset_value(ds);
-    return *out ? DK_OK : cx_error(cx, -1, DK_ERR_OOM, "out of memory");
+    return *out ? DK_OK : cx_oom(cx);
 }
 
 /* ---- sample_digits ---------------------------------------------------------- */
@@ -239,7 +238,7 @@ static int pick(const Dataset *ds, uint64_t seed, uint64_t draw, int digit,
 {
     uint32_t *perm = malloc((size_t)ds->count * sizeof *perm);
     if (!perm) {
-        dk_err_set(err, DK_ERR_OOM, "out of memory");
+        dk_err_oom(err);
         return -1;
     }
     dataset_permutation((uint32_t)ds->count, seed, draw, perm);
@@ -303,7 +302,7 @@ static dk_status cmd_sample_digits(CallCtx *cx, Value **args, Value **out)
     uint32_t idx[SAMPLE_MAX];
     int got = pick(ds, base, draw, (int)digit, (int)n, idx, cx->err);
     if (got < 0)
-        return cx_error(cx, -1, DK_ERR_OOM, "out of memory");
+        return cx_oom(cx);
     if (got == 0)
         return cx_error(cx, SAMPLE_DIGITS_DIGIT, DK_ERR_VALUE, "%s holds no "
                         "image of digit %ld", ds->name, digit);

@@ -32,7 +32,7 @@ static dk_status timesteps_arg(CallCtx *cx, int arg, const Value *v, int **ts,
         return cx_error(cx, arg, DK_ERR_ARG, "the list of timesteps is empty");
     int *out = malloc(count * sizeof *out);
     if (!out)
-        return cx_error(cx, arg, DK_ERR_OOM, "out of memory");
+        return cx_oom(cx);
     for (size_t i = 0; i < count; i++) {
         const Value *item = v->kind == VAL_LIST ? v->as.list.items[i] : v;
         long t = 0;
@@ -63,7 +63,7 @@ static dk_status image_list_out(CallCtx *cx, DImage **ims, size_t n,
             for (size_t k = i + 1; k < n; k++)
                 dimage_free(ims[k]);
             value_unref(list);
-            return cx_error(cx, -1, DK_ERR_OOM, "out of memory");
+            return cx_oom(cx);
         }
         value_list_set(list, i, v);
     }
@@ -97,7 +97,7 @@ static dk_status cmd_alpha_bar(CallCtx *cx, Value **args, Value **out)
                            value_number((double)s->alphas_cumprod[ts[i]]));
     }
     free(ts);
-    return *out ? DK_OK : cx_error(cx, -1, DK_ERR_OOM, "out of memory");
+    return *out ? DK_OK : cx_oom(cx);
 }
 
 enum { FORWARD_IMAGE, FORWARD_T };
@@ -129,7 +129,7 @@ static dk_status cmd_forward(CallCtx *cx, Value **args, Value **out)
     DImage **noisy = calloc(n, sizeof *noisy);
     if (!noisy) {
         free(ts);
-        return cx_error(cx, -1, DK_ERR_OOM, "out of memory");
+        return cx_oom(cx);
     }
     CmdBar bar;
     cmdbar_start(&bar, cx, "forward", (long)n);
@@ -145,7 +145,7 @@ static dk_status cmd_forward(CallCtx *cx, Value **args, Value **out)
     if (args[FORWARD_T]->kind == VAL_NUMBER) {
         *out = image_value(noisy[0]);
         free(noisy);
-        return *out ? DK_OK : cx_error(cx, -1, DK_ERR_OOM, "out of memory");
+        return *out ? DK_OK : cx_oom(cx);
     }
     rc = image_list_out(cx, noisy, n, out);
     free(noisy);
@@ -195,7 +195,7 @@ static dk_status cmd_blur(CallCtx *cx, Value **args, Value **out)
     DImage **blurred = calloc(n, sizeof *blurred);
     if (!blurred) {
         free(ims);
-        return cx_error(cx, -1, DK_ERR_OOM, "out of memory");
+        return cx_oom(cx);
     }
     CmdBar bar;
     cmdbar_start(&bar, cx, "blur", (long)n);
@@ -222,7 +222,7 @@ static dk_status cmd_blur(CallCtx *cx, Value **args, Value **out)
     }
     if (image_of(args[BLUR_IMAGES])) {
         *out = image_value(blurred[0]);
-        rc = *out ? DK_OK : cx_error(cx, -1, DK_ERR_OOM, "out of memory");
+        rc = *out ? DK_OK : cx_oom(cx);
     } else {
         rc = image_list_out(cx, blurred, n, out);
     }

@@ -232,7 +232,7 @@ static dk_status cmd_help(CallCtx *cx, Value **args, Value **out)
                    : cmd_help_variable_bundle(name, v);
     }
     if (!data)
-        return cx_error(cx, -1, DK_ERR_OOM, "out of memory");
+        return cx_oom(cx);
     cx_display(cx, data, NULL);
     return DK_OK;
 }

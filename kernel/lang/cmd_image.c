@@ -116,7 +116,7 @@ static dk_status stat_field(const DImage *im, int std, Value **out,
     if (st != TS_OK)
         return backend_error(im->api, st, err);
     *out = value_number(v);
-    return *out ? DK_OK : dk_err_set(err, DK_ERR_OOM, "out of memory");
+    return *out ? DK_OK : dk_err_oom(err);
 }
 
 static dk_status image_field(const void *data, const char *name, Value **out,
@@ -134,7 +134,7 @@ static dk_status image_field(const void *data, const char *name, Value **out,
         num = im->n;
     if (num >= 0) {
         *out = value_number(num);
-        return *out ? DK_OK : dk_err_set(err, DK_ERR_OOM, "out of memory");
+        return *out ? DK_OK : dk_err_oom(err);
     }
     if (strcmp(name, "mean") == 0 || strcmp(name, "std") == 0)
         return stat_field(im, name[0] == 's', out, err);
@@ -157,7 +157,7 @@ static dk_status image_field(const void *data, const char *name, Value **out,
         return DK_ERR_NAME;
     }
     *out = value_string(text, strlen(text));
-    return *out ? DK_OK : dk_err_set(err, DK_ERR_OOM, "out of memory");
+    return *out ? DK_OK : dk_err_oom(err);
 }
 
 static long image_count(const void *data)
@@ -175,7 +175,7 @@ static dk_status image_item(const void *data, long i, Value **out, DkErr *err)
     *out = image_value(one);
     if (!*out) {
         dimage_free(one);
-        return dk_err_set(err, DK_ERR_OOM, "out of memory");
+        return dk_err_oom(err);
     }
     return DK_OK;
 }
@@ -209,7 +209,7 @@ static dk_status collect(CallCtx *cx, int arg, const Value *v, int depth,
             size_t c = *cap ? *cap * 2 : 8;
             const DImage **g = realloc(*out, c * sizeof *g);
             if (!g)
-                return cx_error(cx, arg, DK_ERR_OOM, "out of memory");
+                return cx_oom(cx);
             *out = g;
             *cap = c;
         }
@@ -258,7 +258,7 @@ static dk_status image_out(CallCtx *cx, dk_status rc, DImage *im, Value **out)
         return rc;
     }
     *out = image_value(im);
-    return *out ? DK_OK : cx_error(cx, -1, DK_ERR_OOM, "out of memory");
+    return *out ? DK_OK : cx_oom(cx);
 }
 
 /* ---- load and save ------------------------------------------------------------ */
@@ -603,7 +603,7 @@ static dk_status captions_arg(CallCtx *cx, int arg, const Value *v, size_t n,
     }
     const char **c = calloc(n, sizeof *c);
     if (!c)
-        return cx_error(cx, arg, DK_ERR_OOM, "out of memory");
+        return cx_oom(cx);
     for (size_t i = 0; i < n; i++) {
         const Value *item = v->as.list.items[i];
         if (item->kind == VAL_STRING) {
@@ -631,7 +631,7 @@ static dk_status pictures(CallCtx *cx, const DImage **ims, size_t n,
     *total = 0;
     *frames = calloc(count, sizeof **frames);
     if (!*frames)
-        return cx_error(cx, -1, DK_ERR_OOM, "out of memory");
+        return cx_oom(cx);
     for (size_t i = 0; i < n; i++) {
         for (int k = 0; k < ims[i]->n; k++) {
             RImage *ri = dimage_to_rimage(ims[i], k, cx->err);
@@ -697,7 +697,7 @@ static dk_status cmd_show(CallCtx *cx, Value **args, Value **out)
         rc = cx_error(cx, SHOW_IMAGES, DK_ERR_ARG, "%zu images is more than "
                       "a grid shows (%d)", total, GRID_MAX_IMAGES);
     if (rc == DK_OK && !(numbuf = calloc(total, sizeof *numbuf)))
-        rc = cx_error(cx, -1, DK_ERR_OOM, "out of memory");
+        rc = cx_oom(cx);
     if (rc == DK_OK)
         rc = captions_arg(cx, SHOW_CAPTIONS, args[SHOW_CAPTIONS], total,
                           &caps, numbuf);
@@ -758,7 +758,7 @@ static dk_status cmd_progression(CallCtx *cx, Value **args, Value **out)
         rc = DK_ERR_ARG;
     }
     if (rc == DK_OK && !(ts = calloc(total, sizeof *ts)))
-        rc = cx_error(cx, -1, DK_ERR_OOM, "out of memory");
+        rc = cx_oom(cx);
     for (size_t i = 0; rc == DK_OK && i < total; i++) {
         long t = 0;
         rc = int_arg(cx, PROGRESSION_TIMESTEPS, tv->as.list.items[i], 0,

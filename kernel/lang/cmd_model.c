@@ -107,7 +107,7 @@ static dk_status model_field(const void *data, const char *name, Value **out,
                     "lr, seed");
         return DK_ERR_NAME;
     }
-    return *out ? DK_OK : dk_err_set(err, DK_ERR_OOM, "out of memory");
+    return *out ? DK_OK : dk_err_oom(err);
 }
 
 const ObjType model_objtype = {
@@ -179,7 +179,7 @@ static dk_status cmd_unet(CallCtx *cx, Value **args, Value **out)
     }
     say(cx, m, "");
     *out = model_value(m);
-    return *out ? DK_OK : cx_error(cx, -1, DK_ERR_OOM, "out of memory");
+    return *out ? DK_OK : cx_oom(cx);
 }
 
 enum {
@@ -251,7 +251,7 @@ static dk_status cmd_load_model(CallCtx *cx, Value **args, Value **out)
     }
     say(cx, m, "loaded: ");
     *out = model_value(m);
-    return *out ? DK_OK : cx_error(cx, -1, DK_ERR_OOM, "out of memory");
+    return *out ? DK_OK : cx_oom(cx);
 }
 
 static const Command commands[] = {

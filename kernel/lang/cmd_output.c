@@ -49,7 +49,7 @@ static dk_status write_values(CallCtx *cx, const Value *list,
     strbuf_addc(&b, '\n');
     if (b.oom) {
         strbuf_free(&b);
-        return cx_error(cx, -1, DK_ERR_OOM, "out of memory");
+        return cx_oom(cx);
     }
     cx_stream(cx, stream, b.s, b.len);
     strbuf_free(&b);
@@ -79,7 +79,7 @@ static dk_status cmd_markdown(CallCtx *cx, Value **args, Value **out)
 {
     json_t *data = json_object();
     if (!data)
-        return cx_error(cx, -1, DK_ERR_OOM, "out of memory");
+        return cx_oom(cx);
     json_object_set_new(data, "text/markdown",
                         value_json_text(args[MARKDOWN_TEXT]->as.str.bytes));
     json_object_set_new(data, "text/plain",
@@ -171,7 +171,7 @@ static dk_status cmd_ask(CallCtx *cx, Value **args, Value **out)
         return cx->err->code ? cx->err->code : DK_ERR_STDIN;
     }
     *out = value_string_take(answer, strlen(answer));
-    return *out ? DK_OK : cx_error(cx, -1, DK_ERR_OOM, "out of memory");
+    return *out ? DK_OK : cx_oom(cx);
 }
 
 static const Command commands[] = {

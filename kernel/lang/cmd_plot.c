@@ -23,7 +23,7 @@ static dk_status numbers(CallCtx *cx, int arg, const char *what,
         return cx_error(cx, arg, DK_ERR_ARG, "%s has too many points", what);
     double *d = malloc(n * sizeof *d);
     if (!d)
-        return cx_error(cx, arg, DK_ERR_OOM, "out of memory");
+        return cx_oom(cx);
     for (size_t i = 0; i < n; i++) {
         const Value *v = list->as.list.items[i];
         if (v->kind == VAL_NUMBER) {

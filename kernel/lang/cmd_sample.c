@@ -47,7 +47,7 @@ static dk_status to_image(CallCtx *cx, const TsApi *api, ts_tensor *x, Value **o
     if (rc != DK_OK)
         return rc;
     *out = image_value(im);
-    return *out ? DK_OK : cx_error(cx, -1, DK_ERR_OOM, "out of memory");
+    return *out ? DK_OK : cx_oom(cx);
 }
 
 enum {
@@ -135,7 +135,7 @@ static dk_status cmd_generate(CallCtx *cx, Value **args, Value **out)
         n = nd * per;
         digits = malloc((size_t)n * sizeof *digits);
         if (!digits)
-            return cx_error(cx, -1, DK_ERR_OOM, "out of memory");
+            return cx_oom(cx);
         /* per_digit rows of nd columns: the grid reads 0..9 across */
         for (long i = 0; i < nd && rc == DK_OK; i++) {
             long d = i;
@@ -191,7 +191,7 @@ static dk_status clean_arg(CallCtx *cx, const TsApi *api, int arg,
         if (!buf || !idx) {
             free(buf);
             free(idx);
-            return cx_error(cx, -1, DK_ERR_OOM, "out of memory");
+            return cx_oom(cx);
         }
         for (long i = 0; i < n; i++)
             idx[i] = (uint32_t)i;
@@ -349,7 +349,7 @@ static dk_status cmd_mean_digit(CallCtx *cx, Value **args, Value **out)
     if (!sum || !mean) {
         free(sum);
         free(mean);
-        return cx_error(cx, -1, DK_ERR_OOM, "out of memory");
+        return cx_oom(cx);
     }
     long n = 0;
     for (int i = 0; i < ds->count; i++) {
@@ -461,7 +461,7 @@ static dk_status cmd_unet_denoise(CallCtx *cx, Value **args, Value **out)
         rc = denoiser_apply(m, z, &y, cx->err);                      /* D(z) */
     Value *list = rc == DK_OK ? value_list_new(3) : NULL;
     if (rc == DK_OK && !list)
-        rc = cx_error(cx, -1, DK_ERR_OOM, "out of memory");
+        rc = cx_oom(cx);
     ts_tensor *parts[3] = {x, z, y};
     for (int i = 0; i < 3; i++) {
         Value *v = NULL;

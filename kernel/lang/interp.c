@@ -78,7 +78,7 @@ dk_status interp_execute(Interp *in, const char *code, const Outlet *out,
     if (last && last->kind != VAL_NONE) {
         *result = value_bundle(last);
         if (!*result)
-            st = dk_err_set(err, DK_ERR_OOM, "out of memory");
+            st = dk_err_oom(err);
     }
     value_unref(last);
     return st;
@@ -103,7 +103,7 @@ dk_status interp_eval_expression(Interp *in, const char *expr,
         return st;
     *bundle = value_bundle(v ? v : value_none());
     value_unref(v);
-    return *bundle ? DK_OK : dk_err_set(err, DK_ERR_OOM, "out of memory");
+    return *bundle ? DK_OK : dk_err_oom(err);
 }
 
 // ---- tracebacks ----------------------------------------------------------

@@ -272,6 +272,13 @@ char *cx_input(CallCtx *cx, const char *prompt, int password)
 
 int cx_sandboxed(const CallCtx *cx) { return cx->in && cx->in->sandbox; }
 
+dk_status cx_oom(CallCtx *cx)
+{
+    dk_err_oom(cx->err);
+    dk_err_at(cx->err, cx->span);
+    return DK_ERR_OOM;
+}
+
 dk_status cmd_api(CallCtx *cx, const TsApi **api)
 {
     dk_status rc = backend_get(api, cx->err);

@@ -193,6 +193,11 @@ char *cx_input(CallCtx *cx, const char *prompt, int password);
 /* Non-zero when the interpreter may not block (fuzzing, tests). */
 int cx_sandboxed(const CallCtx *cx);
 
+/* Report running out of memory (DK_ERR_OOM "out of memory", dk_err_oom)
+ * at the whole call; returns DK_ERR_OOM.  For `return *out ? DK_OK :
+ * cx_oom(cx);` after a constructor that failed. */
+dk_status cx_oom(CallCtx *cx);
+
 /* Load the libtorch backend (first use: a second or two) into *api
  * (borrowed, valid for the life of the process).  A failure (the backend
  * is not installed or does not load: DK_ERR_TORCH with a hint) is
