@@ -18,6 +18,7 @@
 #include "../diffusion/rng.h"
 #include "../render/grid.h"
 #include "../util/array.h"
+#include "eval.h"
 #include "registry.h"
 
 #define PREVIEW 40       /* digits in a dataset's own display */
@@ -210,25 +211,25 @@ static dk_status cmd_mnist(CallCtx *cx, Value **args, Value **out)
 /* Where an unseeded sample_digits draws from: the `seed` command's value
  * when one was given (so a notebook that starts with `seed 180` shows the
  * same digits on every run), else a seed picked once per session; each
- * call takes the next permutation of that stream. */
-static uint64_t stream_seed(uint64_t *draw)
+ * call takes the next permutation of that stream.  The stream is the
+ * interpreter's (st = &cx->in->digits); a new `seed` value restarts it. */
+static uint64_t stream_seed(DrawStream *st, uint64_t *draw)
 {
-    static uint64_t base, calls, seen;
-    static int have, had_seed;
     uint64_t s = 0;
     int seeded = rng_last_seed(&s);
-    if (!have || (seeded && (!had_seed || s != seen))) {
+    if (!st->have || (seeded && (!st->had_seed || s != st->seen))) {
         struct timespec ts;
         clock_gettime(CLOCK_REALTIME, &ts);
-        base = seeded ? s : (uint64_t)ts.tv_nsec ^ (uint64_t)ts.tv_sec << 20
-                                ^ (uint64_t)getpid() << 40;
-        seen = s;
-        had_seed = seeded;
-        calls = 0;
-        have = 1;
+        st->base = seeded ? s
+                 : (uint64_t)ts.tv_nsec ^ (uint64_t)ts.tv_sec << 20
+                       ^ (uint64_t)getpid() << 40;
+        st->seen = s;
+        st->had_seed = seeded;
+        st->calls = 0;
+        st->have = 1;
     }
-    *draw = calls++;
-    return base;
+    *draw = st->calls++;
+    return st->base;
 }
 
 /* Indices of up to n images of ds in a seeded random order, keeping only
@@ -297,8 +298,10 @@ static dk_status cmd_sample_digits(CallCtx *cx, Value **args, Value **out)
         rc = int_arg(cx, SAMPLE_DIGITS_SEED, seedv, 0, 2147483647L, &seed);
     if (rc != DK_OK)
         return rc;
-    uint64_t draw = 0, base = seedv->kind != VAL_NONE ? (uint64_t)seed
-                                                      : stream_seed(&draw);
+    uint64_t draw = 0;
+    uint64_t base = seedv->kind != VAL_NONE
+                        ? (uint64_t)seed
+                        : stream_seed(&cx->in->digits, &draw);
     uint32_t idx[SAMPLE_MAX];
     int got = pick(ds, base, draw, (int)digit, (int)n, idx, cx->err);
     if (got < 0)
