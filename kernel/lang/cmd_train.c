@@ -4,9 +4,9 @@
  * updated in place with update_display_data.  A thin adapter over
  * diffusion/train.h; see registry.h for the calling convention.
  *
- * Defaults follow the spec's table (shared/spec/partB-mnist.md §6): the
- * denoiser trains with batch 256, Adam 1e-4, no schedule; the flow models
- * with batch 64, Adam 1e-2 and ExponentialLR 0.1^(1/epochs) per epoch.  A
+ * Defaults are the hyperparameters CS180 Part B prescribes: the denoiser
+ * trains with batch 256, Adam 1e-4, no schedule; the flow models with
+ * batch 64, Adam 1e-2 and ExponentialLR 0.1^(1/epochs) per epoch.  A
  * model trained before continues its own plan unless lr= is given.
  */
 #include <math.h>
