@@ -121,7 +121,7 @@ static dk_status collect(const Model *m, int fp16, int with_opt, Blob **out,
         return backend_error(api, st, err);
     Blob *b = calloc((size_t)n + 3, sizeof *b);
     if (!b)
-        return dk_err_set(err, DK_ERR_OOM, "out of memory");
+        return dk_err_oom(err);
     int k = 0;
     for (int i = 0; i < n && st == TS_OK; i++) {
         const char *name = NULL;
@@ -147,7 +147,7 @@ static dk_status collect(const Model *m, int fp16, int with_opt, Blob **out,
                 api->tensor_free(v);
                 k++;
                 blobs_free(b, k);
-                return dk_err_set(err, DK_ERR_OOM, "out of memory");
+                return dk_err_oom(err);
             }
             st = api->tensor_to_data(v, b[k].data, numel, dt);
         }
@@ -196,7 +196,7 @@ static dk_status collect(const Model *m, int fp16, int with_opt, Blob **out,
     for (int i = 0; i < k; i++)
         if (!b[i].name || !b[i].data) {
             blobs_free(b, k);
-            return dk_err_set(err, DK_ERR_OOM, "out of memory");
+            return dk_err_oom(err);
         }
     *out = b;
     *nout = k;
@@ -231,7 +231,7 @@ dk_status checkpoint_save(const Model *m, const char *path, int fp16,
         json_decref(hdr);
         json_decref(meta);
         blobs_free(b, n);
-        return dk_err_set(err, DK_ERR_OOM, "out of memory");
+        return dk_err_oom(err);
     }
     json_object_set_new(hdr, "__metadata__", meta);
     size_t off = 0;
@@ -250,7 +250,7 @@ dk_status checkpoint_save(const Model *m, const char *path, int fp16,
     json_decref(hdr);
     if (!text) {
         blobs_free(b, n);
-        return dk_err_set(err, DK_ERR_OOM, "out of memory");
+        return dk_err_oom(err);
     }
     /* pad the header with spaces to a multiple of 8 (as safetensors does) */
     size_t hlen = strlen(text), padded = (hlen + 7) / 8 * 8;
@@ -264,7 +264,7 @@ dk_status checkpoint_save(const Model *m, const char *path, int fp16,
     if (!tmp) {
         free(text);
         blobs_free(b, n);
-        return dk_err_set(err, DK_ERR_OOM, "out of memory");
+        return dk_err_oom(err);
     }
     snprintf(tmp, plen + 16, "%s.tmp.XXXXXX", path);
     int fd = mkstemp(tmp);

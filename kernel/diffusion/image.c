@@ -51,7 +51,7 @@ dk_status dimage_wrap(const TsApi *api, ts_tensor *t, int mask,
     DImage *im = malloc(sizeof *im);
     if (!im) {
         api->tensor_free(t);
-        return dk_err_set(err, DK_ERR_OOM, "out of memory");
+        return dk_err_oom(err);
     }
     *im = (DImage){api, t, (int)d[0], (int)d[1], (int)d[2], (int)d[3], mask};
     *out = im;
@@ -125,7 +125,7 @@ RImage *dimage_to_rimage(const DImage *im, int i, DkErr *err)
     size_t count = (size_t)im->c * plane;
     float *buf = malloc(count * sizeof *buf);
     if (!buf) {
-        dk_err_set(err, DK_ERR_OOM, "out of memory");
+        dk_err_oom(err);
         return NULL;
     }
     ts_tensor *one = NULL;
@@ -276,7 +276,7 @@ static RImage *picture(const DImage *im, DkErr *err)
         return dimage_to_rimage(im, 0, err);
     RImage **items = calloc((size_t)im->n, sizeof *items);
     if (!items) {
-        dk_err_set(err, DK_ERR_OOM, "out of memory");
+        dk_err_oom(err);
         return NULL;
     }
     RImage *row = NULL;
@@ -303,7 +303,7 @@ static dk_status write_atomic(const char *path, const uint8_t *bytes,
     size_t n = strlen(path);
     char *tmp = malloc(n + 16);
     if (!tmp)
-        return dk_err_set(err, DK_ERR_OOM, "out of memory");
+        return dk_err_oom(err);
     snprintf(tmp, n + 16, "%s.tmp-XXXXXX", path);
     int fd = mkstemp(tmp);
     if (fd < 0) {
@@ -450,7 +450,7 @@ static dk_status luma(const DImage *like, float *m, DkErr *err)
     size_t plane = (size_t)like->h * (size_t)like->w;
     float *px = malloc((size_t)like->c * plane * sizeof *px);
     if (!px)
-        return dk_err_set(err, DK_ERR_OOM, "out of memory");
+        return dk_err_oom(err);
     ts_tensor *one = NULL;
     ts_status st = like->api->tensor_select(&one, like->t, 0, 0); /* (C,H,W) */
     if (st == TS_OK)
@@ -480,7 +480,7 @@ dk_status dimage_mask(const DImage *like, const DMaskSpec *spec,
     int h = like->h, w = like->w;
     float *m = calloc((size_t)h * (size_t)w, sizeof *m);  /* (H, W) */
     if (!m)
-        return dk_err_set(err, DK_ERR_OOM, "out of memory");
+        return dk_err_oom(err);
     if (spec->shape == DMASK_LUMINANCE) {
         dk_status rc = luma(like, m, err);
         if (rc != DK_OK) {

@@ -156,7 +156,7 @@ dk_status dataset_from_idx(const char *images_path, const char *labels_path,
                           "so 1..256", classes);
     Dataset *ds = calloc(1, sizeof *ds);
     if (!ds)
-        return dk_err_set(err, DK_ERR_OOM, "out of memory");
+        return dk_err_oom(err);
     IdxHeader hi = {0}, hl = {0};
     dk_status rc = idx_read(images_path, IDX_MAGIC_IMAGES, &hi, &ds->pixels,
                             err);
@@ -174,7 +174,7 @@ dk_status dataset_from_idx(const char *images_path, const char *labels_path,
     if (rc == DK_OK)
         rc = check_labels(ds->labels, hl.items, classes, labels_path, err);
     if (rc == DK_OK && !(ds->images_path = strdup(images_path)))
-        rc = dk_err_set(err, DK_ERR_OOM, "out of memory");
+        rc = dk_err_oom(err);
     if (rc != DK_OK) {
         dataset_free(ds);
         return rc;
@@ -252,7 +252,7 @@ dk_status mnist_load(const char *dir, const char *split, Dataset **out,
     snprintf(name, sizeof name, "MNIST %s", s->name);
     dk_status rc = img && lab
         ? dataset_from_idx(img, lab, name, MNIST_CLASSES, out, err)
-        : dk_err_set(err, DK_ERR_OOM, "out of memory");
+        : dk_err_oom(err);
     if (rc == DK_OK && ((*out)->count != s->count ||
                         (*out)->h != MNIST_SIDE || (*out)->w != MNIST_SIDE)) {
         rc = dk_err_set(err, DK_ERR_FORMAT, "%s holds %d images of %dx%d; "
@@ -323,7 +323,7 @@ dk_status mnist_find_dir(char **dir, DkErr *err)
             return DK_ERR_IO;
         }
         *dir = strdup(env);
-        return *dir ? DK_OK : dk_err_set(err, DK_ERR_OOM, "out of memory");
+        return *dir ? DK_OK : dk_err_oom(err);
     }
     char exe[4096], cwd[4096];
     char *found = NULL;
@@ -459,7 +459,7 @@ dk_status loader_new(Dataset *ds, int batch_size, int shuffle, uint64_t seed,
     DataLoader *l = calloc(1, sizeof *l);
     if (!l || !(l->order = malloc((size_t)ds->count * sizeof *l->order))) {
         free(l);
-        return dk_err_set(err, DK_ERR_OOM, "out of memory");
+        return dk_err_oom(err);
     }
     l->ds = dataset_ref(ds);
     l->batch_size = batch_size;

@@ -39,7 +39,7 @@ dk_status model_new(const TsApi *api, ts_unet_kind kind, int hidden,
                           MODEL_MAX_HIDDEN);
     Model *m = calloc(1, sizeof *m);
     if (!m)
-        return dk_err_set(err, DK_ERR_OOM, "out of memory");
+        return dk_err_oom(err);
     m->api = api;
     m->cfg = (ts_unet_config){kind, 1, hidden,
                               kind == TS_UNET_CLASS ? MODEL_CLASSES : 0};
@@ -76,7 +76,7 @@ dk_status model_push_loss(Model *m, float loss, DkErr *err)
         long cap = m->cap ? m->cap * 2 : 1024;
         float *p = realloc(m->losses, (size_t)cap * sizeof *p);
         if (!p)
-            return dk_err_set(err, DK_ERR_OOM, "out of memory");
+            return dk_err_oom(err);
         m->losses = p;
         m->cap = cap;
     }
@@ -88,7 +88,7 @@ dk_status model_mark_epoch(Model *m, DkErr *err)
 {
     long *p = realloc(m->epoch_ends, (size_t)(m->nepoch_ends + 1) * sizeof *p);
     if (!p)
-        return dk_err_set(err, DK_ERR_OOM, "out of memory");
+        return dk_err_oom(err);
     m->epoch_ends = p;
     m->epoch_ends[m->nepoch_ends++] = m->nlosses;
     return DK_OK;

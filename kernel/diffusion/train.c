@@ -145,7 +145,7 @@ dk_status train_run(Model *m, Dataset *ds, const TrainConfig *c,
         dataset_unref(data);
         data = subset(ds, (int)c->max_images);
         if (!data)
-            return dk_err_set(err, DK_ERR_OOM, "out of memory");
+            return dk_err_oom(err);
     }
     DataLoader *loader = NULL;
     dk_status rc = c->batch > data->count
@@ -162,7 +162,7 @@ dk_status train_run(Model *m, Dataset *ds, const TrainConfig *c,
     float *x = malloc((size_t)c->batch * MODEL_SIDE * MODEL_SIDE * sizeof *x);
     int64_t *y = malloc((size_t)c->batch * sizeof *y);
     if (!x || !y) {
-        rc = dk_err_set(err, DK_ERR_OOM, "out of memory");
+        rc = dk_err_oom(err);
         goto done;
     }
     Pending pend = {{0}, 0};

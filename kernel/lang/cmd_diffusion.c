@@ -15,10 +15,10 @@
 #include "../diffusion/a1_1_forward.h"
 #include "../diffusion/a1_2_blur.h"
 #include "../diffusion/schedule.h"
+#include "../util/array.h"
 #include "../util/interrupt.h"
 #include "cmd_bar.h"
 #include "cmd_image.h"
-
 
 /* Timesteps from a number or a list of numbers, each in 0..999.  *ts is
  * malloc'd. */
@@ -32,7 +32,7 @@ static dk_status timesteps_arg(CallCtx *cx, int arg, const Value *v, int **ts,
         return cx_error(cx, arg, DK_ERR_ARG, "the list of timesteps is empty");
     int *out = malloc(count * sizeof *out);
     if (!out)
-        return cx_error(cx, arg, DK_ERR_OOM, "out of memory");
+        return cx_oom(cx);
     for (size_t i = 0; i < count; i++) {
         const Value *item = v->kind == VAL_LIST ? v->as.list.items[i] : v;
         long t = 0;
@@ -63,7 +63,7 @@ static dk_status image_list_out(CallCtx *cx, DImage **ims, size_t n,
             for (size_t k = i + 1; k < n; k++)
                 dimage_free(ims[k]);
             value_unref(list);
-            return cx_error(cx, -1, DK_ERR_OOM, "out of memory");
+            return cx_oom(cx);
         }
         value_list_set(list, i, v);
     }
@@ -71,15 +71,24 @@ static dk_status image_list_out(CallCtx *cx, DImage **ims, size_t n,
     return DK_OK;
 }
 
+enum { ALPHA_BAR_T };
+static const ArgSpec alpha_bar_args[] = {
+    [ALPHA_BAR_T] = {
+        .name = "t",
+        .types = VT_NUMBER | VT_LIST,
+        .doc = "a timestep 0..999, or a list of them",
+    },
+};
+
 static dk_status cmd_alpha_bar(CallCtx *cx, Value **args, Value **out)
 {
     int *ts = NULL;
     size_t n = 0;
-    dk_status rc = timesteps_arg(cx, 0, args[0], &ts, &n);
+    dk_status rc = timesteps_arg(cx, ALPHA_BAR_T, args[ALPHA_BAR_T], &ts, &n);
     if (rc != DK_OK)
         return rc;
     const Schedule *s = schedule_if();
-    if (args[0]->kind == VAL_NUMBER) {
+    if (args[ALPHA_BAR_T]->kind == VAL_NUMBER) {
         *out = value_number((double)s->alphas_cumprod[ts[0]]);
     } else {
         *out = value_list_new(n);
@@ -88,24 +97,39 @@ static dk_status cmd_alpha_bar(CallCtx *cx, Value **args, Value **out)
                            value_number((double)s->alphas_cumprod[ts[i]]));
     }
     free(ts);
-    return *out ? DK_OK : cx_error(cx, -1, DK_ERR_OOM, "out of memory");
+    return *out ? DK_OK : cx_oom(cx);
 }
+
+enum { FORWARD_IMAGE, FORWARD_T };
+static const ArgSpec forward_args[] = {
+    [FORWARD_IMAGE] = {
+        .name = "image",
+        .types = VT_OBJECT,
+        .doc = "the clean image x0, in [-1, 1]",
+        .objtype = "image",
+    },
+    [FORWARD_T] = {
+        .name = "t",
+        .types = VT_NUMBER | VT_LIST,
+        .doc = "a timestep 0..999, or a list of them",
+    },
+};
 
 static dk_status cmd_forward(CallCtx *cx, Value **args, Value **out)
 {
-    const DImage *x0 = image_of(args[0]);
+    const DImage *x0 = image_of(args[FORWARD_IMAGE]);
     if (x0->mask)
-        return cx_error(cx, 0, DK_ERR_ARG, "a mask cannot be noised: give a "
-                        "picture");
+        return cx_error(cx, FORWARD_IMAGE, DK_ERR_ARG, "a mask cannot be "
+                        "noised: give a picture");
     int *ts = NULL;
     size_t n = 0;
-    dk_status rc = timesteps_arg(cx, 1, args[1], &ts, &n);
+    dk_status rc = timesteps_arg(cx, FORWARD_T, args[FORWARD_T], &ts, &n);
     if (rc != DK_OK)
         return rc;
     DImage **noisy = calloc(n, sizeof *noisy);
     if (!noisy) {
         free(ts);
-        return cx_error(cx, -1, DK_ERR_OOM, "out of memory");
+        return cx_oom(cx);
     }
     CmdBar bar;
     cmdbar_start(&bar, cx, "forward", (long)n);
@@ -118,37 +142,60 @@ static dk_status cmd_forward(CallCtx *cx, Value **args, Value **out)
         dk_err_at(cx->err, cx->span);
         return rc;
     }
-    if (args[1]->kind == VAL_NUMBER) {
+    if (args[FORWARD_T]->kind == VAL_NUMBER) {
         *out = image_value(noisy[0]);
         free(noisy);
-        return *out ? DK_OK : cx_error(cx, -1, DK_ERR_OOM, "out of memory");
+        return *out ? DK_OK : cx_oom(cx);
     }
     rc = image_list_out(cx, noisy, n, out);
     free(noisy);
     return rc;
 }
 
+enum { BLUR_IMAGES, BLUR_KERNEL, BLUR_SIGMA };
+static const ArgSpec blur_args[] = {
+    [BLUR_IMAGES] = {
+        .name = "images",
+        .types = VT_OBJECT | VT_LIST,
+        .doc = "an image or a list of images",
+    },
+    [BLUR_KERNEL] = {
+        .name = "kernel",
+        .types = VT_NUMBER,
+        .default_src = "5",
+        .doc = "the kernel's size in pixels: odd, 1..255",
+    },
+    [BLUR_SIGMA] = {
+        .name = "sigma",
+        .types = VT_NUMBER,
+        .default_src = "2",
+        .doc = "the Gaussian's standard deviation in pixels",
+    },
+};
+
 static dk_status cmd_blur(CallCtx *cx, Value **args, Value **out)
 {
     long k = 0;
-    double sigma = args[2]->as.number;
-    dk_status rc = int_arg(cx, 1, args[1], -1000000, 1000000, &k);
+    double sigma = args[BLUR_SIGMA]->as.number;
+    dk_status rc = int_arg(cx, BLUR_KERNEL, args[BLUR_KERNEL], -1000000,
+                           1000000, &k);
     if (rc != DK_OK)
         return rc;
     if (blur_check((int)k, sigma, cx->err) != DK_OK) {
-        dk_err_at(cx->err, cx->arg_spans[k % 2 == 0 || k < 1 ||
-                                         k > BLUR_MAX_KERNEL ? 1 : 2]);
+        int bad = k % 2 == 0 || k < 1 || k > BLUR_MAX_KERNEL ? BLUR_KERNEL
+                                                             : BLUR_SIGMA;
+        dk_err_at(cx->err, cx->arg_spans[bad]);
         return cx->err->code;
     }
     const DImage **ims = NULL;
     size_t n = 0;
-    rc = images_arg(cx, 0, args[0], &ims, &n);
+    rc = images_arg(cx, BLUR_IMAGES, args[BLUR_IMAGES], &ims, &n);
     if (rc != DK_OK)
         return rc;
     DImage **blurred = calloc(n, sizeof *blurred);
     if (!blurred) {
         free(ims);
-        return cx_error(cx, -1, DK_ERR_OOM, "out of memory");
+        return cx_oom(cx);
     }
     CmdBar bar;
     cmdbar_start(&bar, cx, "blur", (long)n);
@@ -173,9 +220,9 @@ static dk_status cmd_blur(CallCtx *cx, Value **args, Value **out)
         dk_err_at(cx->err, cx->span);
         return rc;
     }
-    if (image_of(args[0])) {
+    if (image_of(args[BLUR_IMAGES])) {
         *out = image_value(blurred[0]);
-        rc = *out ? DK_OK : cx_error(cx, -1, DK_ERR_OOM, "out of memory");
+        rc = *out ? DK_OK : cx_oom(cx);
     } else {
         rc = image_list_out(cx, blurred, n, out);
     }
@@ -183,46 +230,56 @@ static dk_status cmd_blur(CallCtx *cx, Value **args, Value **out)
     return rc;
 }
 
-static const ArgSpec alpha_bar_args[] = {
-    {"t", VT_NUMBER | VT_LIST, NULL, "a timestep 0..999, or a list of them", NULL},
-};
-static const ArgSpec forward_args[] = {
-    {"image", VT_OBJECT, NULL, "the clean image x0, in [-1, 1]", "image"},
-    {"t", VT_NUMBER | VT_LIST, NULL, "a timestep 0..999, or a list of them", NULL},
-};
-static const ArgSpec blur_args[] = {
-    {"images", VT_OBJECT | VT_LIST, NULL, "an image or a list of images", NULL},
-    {"kernel", VT_NUMBER, "5", "the kernel's size in pixels: odd, 1..255", NULL},
-    {"sigma", VT_NUMBER, "2", "the Gaussian's standard deviation in pixels", NULL},
-};
-
 static const Command commands[] = {
-    {"alpha_bar", "Diffusion", "Look up ᾱ_t in DeepFloyd's noise schedule.",
-     "ᾱ_t (alphas_cumprod[t]) is the share of the clean image's variance "
-     "left at timestep t: x_t = sqrt(ᾱ_t) x0 + sqrt(1 - ᾱ_t) eps. The "
-     "schedule is DeepFloyd IF's cosine (\"squaredcos_cap_v2\") over 1000 "
-     "steps, in float32 as diffusers stores it.",
-     "alpha_bar [0, 250, 500, 750, 990]",
-     alpha_bar_args, 1, 0, cmd_alpha_bar, 0},
-    {"forward", "Diffusion", "Add noise to an image: the forward process.",
-     "Computes x_t = sqrt(ᾱ_t) x0 + sqrt(1 - ᾱ_t) eps with eps ~ N(0, I) "
-     "drawn from the seeded stream (see `seed`), a fresh draw per "
-     "timestep (section 1.1). One timestep gives one image; a list gives a "
-     "list of images in the same order, ready for `show` and `blur`. Long "
-     "lists show a progress bar.",
-     "seed 180\nimg = load \"notebooks/data/rocket.jpg\"\n"
-     "noisy = forward img t=[250, 500, 750]\n"
-     "show img noisy captions=[\"x0\", \"t=250\", \"t=500\", \"t=750\"]",
-     forward_args, 2, 0, cmd_forward, 0},
-    {"blur", "Diffusion", "Blur images with a Gaussian (classical denoising).",
-     "torchvision's gaussian_blur: a normalised 1-D Gaussian on "
-     "linspace(-(k-1)/2, (k-1)/2, k), applied to each channel along rows and "
-     "columns, with reflect padding of k//2 so the size stays (section "
-     "1.2). Takes an image or a list of images and returns the same.",
-     "seed 180\nimg = load \"notebooks/data/rocket.jpg\"\n"
-     "noisy = forward img t=[250, 500, 750]\nshow (blur noisy kernel=5 sigma=2)",
-     blur_args, 3, 0, cmd_blur, 0},
+    {
+        .name = "alpha_bar",
+        .group = "Diffusion",
+        .summary = "Look up ᾱ_t in DeepFloyd's noise schedule.",
+        .help = "ᾱ_t (alphas_cumprod[t]) is the share of the clean image's "
+                "variance left at timestep t: x_t = sqrt(ᾱ_t) x0 + sqrt(1 - "
+                "ᾱ_t) eps. The schedule is DeepFloyd IF's cosine "
+                "(\"squaredcos_cap_v2\") over 1000 steps, in float32 as "
+                "diffusers stores it.",
+        .example = "alpha_bar [0, 250, 500, 750, 990]",
+        .args = alpha_bar_args,
+        .nargs = ARRAY_LEN(alpha_bar_args),
+        .fn = cmd_alpha_bar,
+    },
+    {
+        .name = "forward",
+        .group = "Diffusion",
+        .summary = "Add noise to an image: the forward process.",
+        .help = "Computes x_t = sqrt(ᾱ_t) x0 + sqrt(1 - ᾱ_t) eps with eps ~ "
+                "N(0, I) drawn from the seeded stream (see `seed`), a fresh "
+                "draw per timestep (section 1.1). One timestep gives one "
+                "image; a list gives a list of images in the same order, "
+                "ready for `show` and `blur`. Long lists show a progress bar.",
+        .example = "seed 180\n"
+                   "img = load \"notebooks/data/rocket.jpg\"\n"
+                   "noisy = forward img t=[250, 500, 750]\n"
+                   "show img noisy captions=[\"x0\", \"t=250\", \"t=500\", "
+                   "\"t=750\"]",
+        .args = forward_args,
+        .nargs = ARRAY_LEN(forward_args),
+        .fn = cmd_forward,
+    },
+    {
+        .name = "blur",
+        .group = "Diffusion",
+        .summary = "Blur images with a Gaussian (classical denoising).",
+        .help = "torchvision's gaussian_blur: a normalised 1-D Gaussian on "
+                "linspace(-(k-1)/2, (k-1)/2, k), applied to each channel "
+                "along rows and columns, with reflect padding of k//2 so the "
+                "size stays (section 1.2). Takes an image or a list of "
+                "images and returns the same.",
+        .example = "seed 180\n"
+                   "img = load \"notebooks/data/rocket.jpg\"\n"
+                   "noisy = forward img t=[250, 500, 750]\n"
+                   "show (blur noisy kernel=5 sigma=2)",
+        .args = blur_args,
+        .nargs = ARRAY_LEN(blur_args),
+        .fn = cmd_blur,
+    },
 };
 
-const CommandTable cmd_diffusion_table = {commands,
-                                          sizeof commands / sizeof commands[0]};
+const CommandTable cmd_diffusion_table = {commands, ARRAY_LEN(commands)};

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../util/array.h"
 #include "eval.h"
 #include "suggest.h"
 
@@ -180,7 +181,7 @@ static const struct { const char *word, *doc; } keyword_docs[] = {
 
 static json_t *keyword_bundle(const char *name)
 {
-    for (size_t i = 0; i < sizeof keyword_docs / sizeof keyword_docs[0]; i++) {
+    for (size_t i = 0; i < ARRAY_LEN(keyword_docs); i++) {
         if (strcmp(keyword_docs[i].word, name) != 0)
             continue;
         StrBuf md, text;
@@ -194,14 +195,25 @@ static json_t *keyword_bundle(const char *name)
     return NULL;
 }
 
+enum { HELP_NAME };
+static const ArgSpec help_args[] = {
+    [HELP_NAME] = {
+        .name = "name",
+        .types = VT_WORD | VT_STRING | VT_NONE,
+        .default_src = "none",
+        .doc = "a command or variable to explain; without it, every command "
+               "is listed",
+    },
+};
+
 static dk_status cmd_help(CallCtx *cx, Value **args, Value **out)
 {
     json_t *data;
-    if (args[0]->kind == VAL_NONE) {
+    if (args[HELP_NAME]->kind == VAL_NONE) {
         data = overview();
     } else {
-        const char *name = args[0]->as.str.bytes;
-        const Command *cmd = registry_find(name, args[0]->as.str.len);
+        const char *name = args[HELP_NAME]->as.str.bytes;
+        const Command *cmd = registry_find(name, args[HELP_NAME]->as.str.len);
         const Value *v = cmd ? NULL : vars_get(cx->in->vars, name);
         json_t *kw = cmd || v ? NULL : keyword_bundle(name);
         if (kw) {
@@ -209,7 +221,8 @@ static dk_status cmd_help(CallCtx *cx, Value **args, Value **out)
             return DK_OK;
         }
         if (!cmd && !v) {
-            dk_status st = eval_unknown_name(cx->in, name, cx->arg_spans[0],
+            dk_status st = eval_unknown_name(cx->in, name,
+                                             cx->arg_spans[HELP_NAME],
                                              cx->err);
             if (!cx->err->hint || strncmp(cx->err->hint, "did you", 7) != 0)
                 dk_err_hint(cx->err, "type help to list every command");
@@ -219,25 +232,27 @@ static dk_status cmd_help(CallCtx *cx, Value **args, Value **out)
                    : cmd_help_variable_bundle(name, v);
     }
     if (!data)
-        return cx_error(cx, -1, DK_ERR_OOM, "out of memory");
+        return cx_oom(cx);
     cx_display(cx, data, NULL);
     return DK_OK;
 }
 
-static const ArgSpec help_args[] = {
-    {"name", VT_WORD | VT_STRING | VT_NONE, "none",
-     "a command or variable to explain; without it, every command is listed", NULL},
-};
-
 static const Command commands[] = {
-    {"help", "Help", "Explain the commands, one command, or a variable.",
-     "`help` alone lists every command by group with its usage line. "
-     "`help NAME` shows one command's arguments, their defaults and an "
-     "example, or the type and value of a variable. In a notebook, "
-     "Shift+Tab on a name shows the same help.",
-     "help\nhelp print",
-     help_args, 1, 0, cmd_help, 0},
+    {
+        .name = "help",
+        .group = "Help",
+        .summary = "Explain the commands, one command, or a variable.",
+        .help = "`help` alone lists every command by group with its usage "
+                "line. `help NAME` shows one command's arguments, their "
+                "defaults and an example, or the type and value of a "
+                "variable. In a notebook, Shift+Tab on a name shows the same "
+                "help.",
+        .example = "help\n"
+                   "help print",
+        .args = help_args,
+        .nargs = ARRAY_LEN(help_args),
+        .fn = cmd_help,
+    },
 };
 
-const CommandTable cmd_help_table = {commands,
-                                     sizeof commands / sizeof commands[0]};
+const CommandTable cmd_help_table = {commands, ARRAY_LEN(commands)};

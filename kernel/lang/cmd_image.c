@@ -15,6 +15,7 @@
 #include "../render/grid.h"
 #include "../render/mime.h"
 #include "../render/progression.h"
+#include "../util/array.h"
 #include "strbuf.h"
 
 #define HTML_MIN_WIDTH 256 /* small images are shown upscaled to this */
@@ -115,7 +116,7 @@ static dk_status stat_field(const DImage *im, int std, Value **out,
     if (st != TS_OK)
         return backend_error(im->api, st, err);
     *out = value_number(v);
-    return *out ? DK_OK : dk_err_set(err, DK_ERR_OOM, "out of memory");
+    return *out ? DK_OK : dk_err_oom(err);
 }
 
 static dk_status image_field(const void *data, const char *name, Value **out,
@@ -133,7 +134,7 @@ static dk_status image_field(const void *data, const char *name, Value **out,
         num = im->n;
     if (num >= 0) {
         *out = value_number(num);
-        return *out ? DK_OK : dk_err_set(err, DK_ERR_OOM, "out of memory");
+        return *out ? DK_OK : dk_err_oom(err);
     }
     if (strcmp(name, "mean") == 0 || strcmp(name, "std") == 0)
         return stat_field(im, name[0] == 's', out, err);
@@ -156,7 +157,7 @@ static dk_status image_field(const void *data, const char *name, Value **out,
         return DK_ERR_NAME;
     }
     *out = value_string(text, strlen(text));
-    return *out ? DK_OK : dk_err_set(err, DK_ERR_OOM, "out of memory");
+    return *out ? DK_OK : dk_err_oom(err);
 }
 
 static long image_count(const void *data)
@@ -174,7 +175,7 @@ static dk_status image_item(const void *data, long i, Value **out, DkErr *err)
     *out = image_value(one);
     if (!*out) {
         dimage_free(one);
-        return dk_err_set(err, DK_ERR_OOM, "out of memory");
+        return dk_err_oom(err);
     }
     return DK_OK;
 }
@@ -196,15 +197,7 @@ const DImage *image_of(const Value *v)
     return v->as.obj.data;
 }
 
-/* ---- shared helpers ------------------------------------------------------- */
-
-dk_status cmd_api(CallCtx *cx, const TsApi **api)
-{
-    dk_status rc = backend_get(api, cx->err);
-    if (rc != DK_OK)
-        dk_err_at(cx->err, cx->span);
-    return rc;
-}
+/* ---- images_arg (registry.h) ------------------------------------------- */
 
 /* Append v's images to out (grown as needed); depth 0 is the argument. */
 static dk_status collect(CallCtx *cx, int arg, const Value *v, int depth,
@@ -216,7 +209,7 @@ static dk_status collect(CallCtx *cx, int arg, const Value *v, int depth,
             size_t c = *cap ? *cap * 2 : 8;
             const DImage **g = realloc(*out, c * sizeof *g);
             if (!g)
-                return cx_error(cx, arg, DK_ERR_OOM, "out of memory");
+                return cx_oom(cx);
             *out = g;
             *cap = c;
         }
@@ -257,20 +250,6 @@ dk_status images_arg(CallCtx *cx, int arg, const Value *v,
     return rc;
 }
 
-dk_status int_arg(CallCtx *cx, int arg, const Value *v, long lo, long hi,
-                  long *out)
-{
-    const char *name = cx->cmd->args[arg].name;
-    if (v->kind != VAL_NUMBER || v->as.number != floor(v->as.number))
-        return cx_error(cx, arg, DK_ERR_ARG, "%s must be a whole number, "
-                        "not %s", name, value_type_name(v));
-    if (v->as.number < (double)lo || v->as.number > (double)hi)
-        return cx_error(cx, arg, DK_ERR_ARG, "%s=%g is not in %ld..%ld", name,
-                        v->as.number, lo, hi);
-    *out = (long)v->as.number;
-    return DK_OK;
-}
-
 /* Wrap a new DImage as the command's result. */
 static dk_status image_out(CallCtx *cx, dk_status rc, DImage *im, Value **out)
 {
@@ -279,16 +258,33 @@ static dk_status image_out(CallCtx *cx, dk_status rc, DImage *im, Value **out)
         return rc;
     }
     *out = image_value(im);
-    return *out ? DK_OK : cx_error(cx, -1, DK_ERR_OOM, "out of memory");
+    return *out ? DK_OK : cx_oom(cx);
 }
 
 /* ---- load and save ------------------------------------------------------------ */
 
+enum { LOAD_PATH, LOAD_SIZE };
+static const ArgSpec load_args[] = {
+    [LOAD_PATH] = {
+        .name = "path",
+        .types = VT_STRING,
+        .doc = "a PNG or JPEG file, relative to the notebook's folder",
+    },
+    [LOAD_SIZE] = {
+        .name = "size",
+        .types = VT_NUMBER | VT_NONE,
+        .default_src = "64",
+        .doc = "resize the shorter side to this, then centre-crop a size x "
+               "size square; none keeps the picture as it is",
+    },
+};
+
 static dk_status cmd_load(CallCtx *cx, Value **args, Value **out)
 {
     long size = 0;
-    if (args[1]->kind != VAL_NONE) {
-        dk_status rc = int_arg(cx, 1, args[1], 1, DIMAGE_MAX_SIZE, &size);
+    if (args[LOAD_SIZE]->kind != VAL_NONE) {
+        dk_status rc = int_arg(cx, LOAD_SIZE, args[LOAD_SIZE], 1,
+                               DIMAGE_MAX_SIZE, &size);
         if (rc != DK_OK) {
             dk_err_hint(cx->err, "size=64 for the course's 64x64 images, "
                         "size=none to keep the picture's own size");
@@ -300,129 +296,289 @@ static dk_status cmd_load(CallCtx *cx, Value **args, Value **out)
     if (rc != DK_OK)
         return rc;
     DImage *im = NULL;
-    rc = dimage_load(api, args[0]->as.str.bytes, (int)size, &im, cx->err);
+    rc = dimage_load(api, args[LOAD_PATH]->as.str.bytes, (int)size, &im,
+                     cx->err);
     if (rc != DK_OK) {
-        dk_err_at(cx->err, cx->arg_spans[0]);
+        dk_err_at(cx->err, cx->arg_spans[LOAD_PATH]);
         return rc;
     }
     return image_out(cx, rc, im, out);
 }
 
+enum { SAVE_IMAGE, SAVE_PATH };
+static const ArgSpec save_args[] = {
+    [SAVE_IMAGE] = {
+        .name = "image",
+        .types = VT_OBJECT,
+        .doc = "the image to write",
+        .objtype = "image",
+    },
+    [SAVE_PATH] = {
+        .name = "path",
+        .types = VT_STRING,
+        .doc = "the file: .jpg/.jpeg writes JPEG (quality 90), anything else "
+               "PNG",
+    },
+};
+
 static dk_status cmd_save(CallCtx *cx, Value **args, Value **out)
 {
-    const char *path = args[1]->as.str.bytes;
+    const char *path = args[SAVE_PATH]->as.str.bytes;
     if (!*path)
-        return cx_error(cx, 1, DK_ERR_ARG, "the file name is empty");
-    dk_status rc = dimage_save(image_of(args[0]), path, cx->err);
+        return cx_error(cx, SAVE_PATH, DK_ERR_ARG, "the file name is empty");
+    dk_status rc = dimage_save(image_of(args[SAVE_IMAGE]), path, cx->err);
     if (rc != DK_OK)
-        dk_err_at(cx->err, cx->arg_spans[1]);
+        dk_err_at(cx->err, cx->arg_spans[SAVE_PATH]);
     return rc;
 }
 
 /* ---- geometry ------------------------------------------------------------------ */
 
+enum { FLIP_IMAGE, FLIP_VERTICAL };
+static const ArgSpec flip_args[] = {
+    [FLIP_IMAGE] = {
+        .name = "image",
+        .types = VT_OBJECT,
+        .doc = "the image to mirror",
+        .objtype = "image",
+    },
+    [FLIP_VERTICAL] = {
+        .name = "vertical",
+        .types = VT_BOOL,
+        .default_src = "false",
+        .doc = "true: upside down instead of left-right",
+    },
+};
+
 static dk_status cmd_flip(CallCtx *cx, Value **args, Value **out)
 {
     DImage *im = NULL;
-    dk_status rc = dimage_flip(image_of(args[0]), value_truthy(args[1]), &im,
+    dk_status rc = dimage_flip(image_of(args[FLIP_IMAGE]),
+                               value_truthy(args[FLIP_VERTICAL]), &im,
                                cx->err);
     return image_out(cx, rc, im, out);
 }
 
+enum { RESIZE_IMAGE, RESIZE_SIZE };
+static const ArgSpec resize_args[] = {
+    [RESIZE_IMAGE] = {
+        .name = "image",
+        .types = VT_OBJECT,
+        .doc = "the image to resize",
+        .objtype = "image",
+    },
+    [RESIZE_SIZE] = {
+        .name = "size",
+        .types = VT_NUMBER | VT_LIST,
+        .doc = "the shorter side's new length (aspect kept), or [height, "
+               "width]",
+    },
+};
+
 static dk_status cmd_resize(CallCtx *cx, Value **args, Value **out)
 {
-    const DImage *src = image_of(args[0]);
-    const Value *s = args[1];
+    const DImage *src = image_of(args[RESIZE_IMAGE]);
+    const Value *s = args[RESIZE_SIZE];
     long h = 0, w = 0;
     DImage *im = NULL;
     dk_status rc;
     if (s->kind == VAL_NUMBER) {
-        rc = int_arg(cx, 1, s, 1, DIMAGE_MAX_SIZE, &h);
+        rc = int_arg(cx, RESIZE_SIZE, s, 1, DIMAGE_MAX_SIZE, &h);
         if (rc != DK_OK)
             return rc;
         rc = dimage_resize_short(src, (int)h, &im, cx->err);
         return image_out(cx, rc, im, out);
     }
     if (s->as.list.len != 2) {
-        cx_error(cx, 1, DK_ERR_ARG, "size must be a number (the shorter side) "
-                 "or [height, width], not a list of %zu", s->as.list.len);
+        cx_error(cx, RESIZE_SIZE, DK_ERR_ARG, "size must be a number (the "
+                 "shorter side) or [height, width], not a list of %zu",
+                 s->as.list.len);
         return DK_ERR_ARG;
     }
-    rc = int_arg(cx, 1, s->as.list.items[0], 1, DIMAGE_MAX_SIZE, &h);
+    rc = int_arg(cx, RESIZE_SIZE, s->as.list.items[0], 1, DIMAGE_MAX_SIZE,
+                 &h);
     if (rc == DK_OK)
-        rc = int_arg(cx, 1, s->as.list.items[1], 1, DIMAGE_MAX_SIZE, &w);
+        rc = int_arg(cx, RESIZE_SIZE, s->as.list.items[1], 1, DIMAGE_MAX_SIZE,
+                     &w);
     if (rc != DK_OK)
         return rc;
     rc = dimage_resize(src, (int)h, (int)w, &im, cx->err);
     return image_out(cx, rc, im, out);
 }
 
+enum { CROP_IMAGE, CROP_SIZE, CROP_X, CROP_Y, CROP_W, CROP_H };
+static const ArgSpec crop_args[] = {
+    [CROP_IMAGE] = {
+        .name = "image",
+        .types = VT_OBJECT,
+        .doc = "the image to cut from",
+        .objtype = "image",
+    },
+    [CROP_SIZE] = {
+        .name = "size",
+        .types = VT_NUMBER | VT_NONE,
+        .default_src = "none",
+        .doc = "a centred size x size square",
+    },
+    [CROP_X] = {
+        .name = "x",
+        .types = VT_NUMBER | VT_NONE,
+        .default_src = "0",
+        .doc = "left edge of the box, in pixels",
+    },
+    [CROP_Y] = {
+        .name = "y",
+        .types = VT_NUMBER | VT_NONE,
+        .default_src = "0",
+        .doc = "top edge of the box, in pixels",
+    },
+    [CROP_W] = {
+        .name = "w",
+        .types = VT_NUMBER | VT_NONE,
+        .default_src = "none",
+        .doc = "width of the box",
+    },
+    [CROP_H] = {
+        .name = "h",
+        .types = VT_NUMBER | VT_NONE,
+        .default_src = "none",
+        .doc = "height of the box",
+    },
+};
+
 static dk_status cmd_crop(CallCtx *cx, Value **args, Value **out)
 {
-    const DImage *src = image_of(args[0]);
-    long v[5] = {0, 0, 0, 0, 0};  /* size, x, y, w, h */
-    for (int i = 1; i <= 5; i++) {
+    const DImage *src = image_of(args[CROP_IMAGE]);
+    long v[CROP_H + 1] = {0};  /* by argument: size, x, y, w, h */
+    for (int i = CROP_SIZE; i <= CROP_H; i++) {
         if (args[i]->kind == VAL_NONE)
             continue;
-        dk_status rc = int_arg(cx, i, args[i], 0, IMAGE_MAX_DIM, &v[i - 1]);
+        dk_status rc = int_arg(cx, i, args[i], 0, IMAGE_MAX_DIM, &v[i]);
         if (rc != DK_OK)
             return rc;
     }
     DImage *im = NULL;
     dk_status rc;
-    if (args[1]->kind != VAL_NONE) {
-        rc = dimage_center_crop(src, (int)v[0], (int)v[0], &im, cx->err);
+    if (args[CROP_SIZE]->kind != VAL_NONE) {
+        rc = dimage_center_crop(src, (int)v[CROP_SIZE], (int)v[CROP_SIZE], &im,
+                                cx->err);
         return image_out(cx, rc, im, out);
     }
-    if (args[4]->kind == VAL_NONE || args[5]->kind == VAL_NONE) {
+    if (args[CROP_W]->kind == VAL_NONE || args[CROP_H]->kind == VAL_NONE) {
         cx_error(cx, -1, DK_ERR_ARG, "crop needs a size (a centred square) "
                  "or a box w=.. h=.. (with x=.. y=.., default 0)");
         return DK_ERR_ARG;
     }
-    rc = dimage_crop(src, (int)v[1], (int)v[2], (int)v[3], (int)v[4], &im,
-                     cx->err);
+    rc = dimage_crop(src, (int)v[CROP_X], (int)v[CROP_Y], (int)v[CROP_W],
+                     (int)v[CROP_H], &im, cx->err);
     return image_out(cx, rc, im, out);
 }
 
 /* ---- masks ---------------------------------------------------------------------- */
 
+enum {
+    MASK_LIKE, MASK_SHAPE, MASK_X, MASK_Y, MASK_W, MASK_H, MASK_R,
+    MASK_THRESHOLD, MASK_INVERT,
+};
+static const ArgSpec mask_args[] = {
+    [MASK_LIKE] = {
+        .name = "like",
+        .types = VT_OBJECT,
+        .doc = "the image whose size the mask takes (and whose brightness, "
+               "for \"luminance\")",
+        .objtype = "image",
+    },
+    [MASK_SHAPE] = {
+        .name = "shape",
+        .types = VT_STRING,
+        .default_src = "\"rect\"",
+        .doc = "\"rect\", \"circle\" or \"luminance\"",
+    },
+    [MASK_X] = {
+        .name = "x",
+        .types = VT_NUMBER | VT_NONE,
+        .default_src = "none",
+        .doc = "rect: left edge; circle: centre, in pixels",
+    },
+    [MASK_Y] = {
+        .name = "y",
+        .types = VT_NUMBER | VT_NONE,
+        .default_src = "none",
+        .doc = "rect: top edge; circle: centre, in pixels",
+    },
+    [MASK_W] = {
+        .name = "w",
+        .types = VT_NUMBER | VT_NONE,
+        .default_src = "none",
+        .doc = "rect: width in pixels",
+    },
+    [MASK_H] = {
+        .name = "h",
+        .types = VT_NUMBER | VT_NONE,
+        .default_src = "none",
+        .doc = "rect: height in pixels",
+    },
+    [MASK_R] = {
+        .name = "r",
+        .types = VT_NUMBER | VT_NONE,
+        .default_src = "none",
+        .doc = "circle: radius in pixels",
+    },
+    [MASK_THRESHOLD] = {
+        .name = "threshold",
+        .types = VT_NUMBER,
+        .default_src = "0.5",
+        .doc = "luminance: 1 where brightness (0..1) is above this",
+    },
+    [MASK_INVERT] = {
+        .name = "invert",
+        .types = VT_BOOL,
+        .default_src = "false",
+        .doc = "swap the inside (1) and the outside (0)",
+    },
+};
+
 static dk_status cmd_mask(CallCtx *cx, Value **args, Value **out)
 {
-    const DImage *like = image_of(args[0]);
-    const char *shape = args[1]->as.str.bytes;
+    const DImage *like = image_of(args[MASK_LIKE]);
+    const char *shape = args[MASK_SHAPE]->as.str.bytes;
     DMaskSpec spec = {0};
-    spec.threshold = args[7]->as.number;
-    spec.invert = value_truthy(args[8]);
-    int need[5] = {0};  /* x, y, w, h, r */
+    spec.threshold = args[MASK_THRESHOLD]->as.number;
+    spec.invert = value_truthy(args[MASK_INVERT]);
+    int need[MASK_R + 1] = {0};  /* by argument: x, y, w, h, r */
     if (strcmp(shape, "rect") == 0) {
         spec.shape = DMASK_RECT;
-        need[0] = need[1] = need[2] = need[3] = 1;
+        need[MASK_X] = need[MASK_Y] = need[MASK_W] = need[MASK_H] = 1;
     } else if (strcmp(shape, "circle") == 0) {
         spec.shape = DMASK_CIRCLE;
-        need[0] = need[1] = need[4] = 1;
+        need[MASK_X] = need[MASK_Y] = need[MASK_R] = 1;
     } else if (strcmp(shape, "luminance") == 0) {
         spec.shape = DMASK_LUMINANCE;
     } else {
-        cx_error(cx, 1, DK_ERR_ARG, "unknown mask shape \"%s\"", shape);
+        cx_error(cx, MASK_SHAPE, DK_ERR_ARG, "unknown mask shape \"%s\"",
+                 shape);
         dk_err_hint(cx->err, "shape=\"rect\" (x y w h), \"circle\" (x y r) "
                     "or \"luminance\" (threshold)");
         return DK_ERR_ARG;
     }
-    double *dst[5] = {&spec.x, &spec.y, &spec.w, &spec.h, &spec.r};
-    for (int i = 0; i < 5; i++) {
-        const Value *v = args[2 + i];
+    double *dst[MASK_R + 1] = {
+        [MASK_X] = &spec.x, [MASK_Y] = &spec.y, [MASK_W] = &spec.w,
+        [MASK_H] = &spec.h, [MASK_R] = &spec.r,
+    };
+    for (int i = MASK_X; i <= MASK_R; i++) {
+        const Value *v = args[i];
         if (!need[i])
             continue;
         if (v->kind != VAL_NUMBER) {
-            cx_error(cx, 2 + i, DK_ERR_ARG, "shape \"%s\" needs %s=..", shape,
-                     cx->cmd->args[2 + i].name);
+            cx_error(cx, i, DK_ERR_ARG, "shape \"%s\" needs %s=..", shape,
+                     cx->cmd->args[i].name);
             return DK_ERR_ARG;
         }
         *dst[i] = v->as.number;
     }
     if (!(spec.threshold >= 0 && spec.threshold <= 1))
-        return cx_error(cx, 7, DK_ERR_ARG, "threshold=%g is not in 0..1",
-                        spec.threshold);
+        return cx_error(cx, MASK_THRESHOLD, DK_ERR_ARG, "threshold=%g is not "
+                        "in 0..1", spec.threshold);
     DImage *m = NULL;
     dk_status rc = dimage_mask(like, &spec, &m, cx->err);
     return image_out(cx, rc, m, out);
@@ -447,7 +603,7 @@ static dk_status captions_arg(CallCtx *cx, int arg, const Value *v, size_t n,
     }
     const char **c = calloc(n, sizeof *c);
     if (!c)
-        return cx_error(cx, arg, DK_ERR_OOM, "out of memory");
+        return cx_oom(cx);
     for (size_t i = 0; i < n; i++) {
         const Value *item = v->as.list.items[i];
         if (item->kind == VAL_STRING) {
@@ -475,7 +631,7 @@ static dk_status pictures(CallCtx *cx, const DImage **ims, size_t n,
     *total = 0;
     *frames = calloc(count, sizeof **frames);
     if (!*frames)
-        return cx_error(cx, -1, DK_ERR_OOM, "out of memory");
+        return cx_oom(cx);
     for (size_t i = 0; i < n; i++) {
         for (int k = 0; k < ims[i]->n; k++) {
             RImage *ri = dimage_to_rimage(ims[i], k, cx->err);
@@ -496,6 +652,33 @@ static void free_pictures(RImage **frames, size_t n)
     free(frames);
 }
 
+enum { SHOW_TITLE, SHOW_CAPTIONS, SHOW_COLUMNS, SHOW_IMAGES };
+static const ArgSpec show_args[] = {
+    [SHOW_TITLE] = {
+        .name = "title",
+        .types = VT_STRING,
+        .default_src = "\"\"",
+        .doc = "a title above the grid",
+    },
+    [SHOW_CAPTIONS] = {
+        .name = "captions",
+        .types = VT_LIST | VT_NONE,
+        .default_src = "none",
+        .doc = "one caption per image",
+    },
+    [SHOW_COLUMNS] = {
+        .name = "columns",
+        .types = VT_NUMBER | VT_NONE,
+        .default_src = "none",
+        .doc = "images per row (default: up to 10)",
+    },
+    [SHOW_IMAGES] = {
+        .name = "images",
+        .types = VT_OBJECT | VT_LIST,
+        .doc = "images, or lists of images",
+    },
+};
+
 static dk_status cmd_show(CallCtx *cx, Value **args, Value **out)
 {
     const DImage **ims = NULL;
@@ -505,21 +688,22 @@ static dk_status cmd_show(CallCtx *cx, Value **args, Value **out)
     char (*numbuf)[32] = NULL;
     json_t *data = NULL, *meta = NULL;
     long columns = 0;
-    dk_status rc = images_arg(cx, 3, args[3], &ims, &n);
-    if (rc == DK_OK && args[2]->kind != VAL_NONE)
-        rc = int_arg(cx, 2, args[2], 1, 100, &columns);
+    dk_status rc = images_arg(cx, SHOW_IMAGES, args[SHOW_IMAGES], &ims, &n);
+    if (rc == DK_OK && args[SHOW_COLUMNS]->kind != VAL_NONE)
+        rc = int_arg(cx, SHOW_COLUMNS, args[SHOW_COLUMNS], 1, 100, &columns);
     if (rc == DK_OK)
         rc = pictures(cx, ims, n, &frames, &total);
     if (rc == DK_OK && total > GRID_MAX_IMAGES)
-        rc = cx_error(cx, 3, DK_ERR_ARG, "%zu images is more than a grid "
-                      "shows (%d)", total, GRID_MAX_IMAGES);
+        rc = cx_error(cx, SHOW_IMAGES, DK_ERR_ARG, "%zu images is more than "
+                      "a grid shows (%d)", total, GRID_MAX_IMAGES);
     if (rc == DK_OK && !(numbuf = calloc(total, sizeof *numbuf)))
-        rc = cx_error(cx, -1, DK_ERR_OOM, "out of memory");
+        rc = cx_oom(cx);
     if (rc == DK_OK)
-        rc = captions_arg(cx, 1, args[1], total, &caps, numbuf);
+        rc = captions_arg(cx, SHOW_CAPTIONS, args[SHOW_CAPTIONS], total,
+                          &caps, numbuf);
     if (rc == DK_OK) {
         GridOptions o = grid_options_default();
-        o.title = args[0]->as.str.bytes;
+        o.title = args[SHOW_TITLE]->as.str.bytes;
         o.columns = (int)columns;
         rc = grid_bundle((const RImage *const *)frames, (int)total, caps, &o,
                          &data, &meta, cx->err);
@@ -535,6 +719,26 @@ static dk_status cmd_show(CallCtx *cx, Value **args, Value **out)
     return rc;
 }
 
+enum { PROGRESSION_FRAMES, PROGRESSION_TIMESTEPS, PROGRESSION_TITLE };
+static const ArgSpec progression_args[] = {
+    [PROGRESSION_FRAMES] = {
+        .name = "frames",
+        .types = VT_OBJECT | VT_LIST,
+        .doc = "the images of a run, in order",
+    },
+    [PROGRESSION_TIMESTEPS] = {
+        .name = "timesteps",
+        .types = VT_LIST,
+        .doc = "the timestep of each frame",
+    },
+    [PROGRESSION_TITLE] = {
+        .name = "title",
+        .types = VT_STRING,
+        .default_src = "\"\"",
+        .doc = "a title",
+    },
+};
+
 static dk_status cmd_progression(CallCtx *cx, Value **args, Value **out)
 {
     const DImage **ims = NULL;
@@ -542,27 +746,29 @@ static dk_status cmd_progression(CallCtx *cx, Value **args, Value **out)
     RImage **frames = NULL;
     int *ts = NULL;
     json_t *data = NULL, *meta = NULL;
-    const Value *tv = args[1];
-    dk_status rc = images_arg(cx, 0, args[0], &ims, &n);
+    const Value *tv = args[PROGRESSION_TIMESTEPS];
+    dk_status rc = images_arg(cx, PROGRESSION_FRAMES,
+                              args[PROGRESSION_FRAMES], &ims, &n);
     if (rc == DK_OK)
         rc = pictures(cx, ims, n, &frames, &total);
     if (rc == DK_OK && tv->as.list.len != total) {
-        cx_error(cx, 1, DK_ERR_ARG, "%zu timesteps for %zu frames",
-                 tv->as.list.len, total);
+        cx_error(cx, PROGRESSION_TIMESTEPS, DK_ERR_ARG, "%zu timesteps for "
+                 "%zu frames", tv->as.list.len, total);
         dk_err_hint(cx->err, "give one timestep per frame, in order");
         rc = DK_ERR_ARG;
     }
     if (rc == DK_OK && !(ts = calloc(total, sizeof *ts)))
-        rc = cx_error(cx, -1, DK_ERR_OOM, "out of memory");
+        rc = cx_oom(cx);
     for (size_t i = 0; rc == DK_OK && i < total; i++) {
         long t = 0;
-        rc = int_arg(cx, 1, tv->as.list.items[i], 0, 100000, &t);
+        rc = int_arg(cx, PROGRESSION_TIMESTEPS, tv->as.list.items[i], 0,
+                     100000, &t);
         ts[i] = (int)t;
     }
     if (rc == DK_OK) {
         rc = progression_bundle((const RImage *const *)frames, ts, (int)total,
-                                args[2]->as.str.bytes, 0, &data, &meta,
-                                cx->err);
+                                args[PROGRESSION_TITLE]->as.str.bytes, 0,
+                                &data, &meta, cx->err);
         if (rc != DK_OK)
             dk_err_at(cx->err, cx->span);
     }
@@ -576,112 +782,126 @@ static dk_status cmd_progression(CallCtx *cx, Value **args, Value **out)
 
 /* ---- the table -------------------------------------------------------------------- */
 
-static const ArgSpec load_args[] = {
-    {"path", VT_STRING, NULL, "a PNG or JPEG file, relative to the notebook's folder", NULL},
-    {"size", VT_NUMBER | VT_NONE, "64", "resize the shorter side to this, then centre-crop a size x size square; none keeps the picture as it is", NULL},
-};
-static const ArgSpec save_args[] = {
-    {"image", VT_OBJECT, NULL, "the image to write", "image"},
-    {"path", VT_STRING, NULL, "the file: .jpg/.jpeg writes JPEG (quality 90), anything else PNG", NULL},
-};
-static const ArgSpec flip_args[] = {
-    {"image", VT_OBJECT, NULL, "the image to mirror", "image"},
-    {"vertical", VT_BOOL, "false", "true: upside down instead of left-right", NULL},
-};
-static const ArgSpec resize_args[] = {
-    {"image", VT_OBJECT, NULL, "the image to resize", "image"},
-    {"size", VT_NUMBER | VT_LIST, NULL, "the shorter side's new length (aspect kept), or [height, width]", NULL},
-};
-static const ArgSpec crop_args[] = {
-    {"image", VT_OBJECT, NULL, "the image to cut from", "image"},
-    {"size", VT_NUMBER | VT_NONE, "none", "a centred size x size square", NULL},
-    {"x", VT_NUMBER | VT_NONE, "0", "left edge of the box, in pixels", NULL},
-    {"y", VT_NUMBER | VT_NONE, "0", "top edge of the box, in pixels", NULL},
-    {"w", VT_NUMBER | VT_NONE, "none", "width of the box", NULL},
-    {"h", VT_NUMBER | VT_NONE, "none", "height of the box", NULL},
-};
-static const ArgSpec mask_args[] = {
-    {"like", VT_OBJECT, NULL, "the image whose size the mask takes (and whose brightness, for \"luminance\")", "image"},
-    {"shape", VT_STRING, "\"rect\"", "\"rect\", \"circle\" or \"luminance\"", NULL},
-    {"x", VT_NUMBER | VT_NONE, "none", "rect: left edge; circle: centre, in pixels", NULL},
-    {"y", VT_NUMBER | VT_NONE, "none", "rect: top edge; circle: centre, in pixels", NULL},
-    {"w", VT_NUMBER | VT_NONE, "none", "rect: width in pixels", NULL},
-    {"h", VT_NUMBER | VT_NONE, "none", "rect: height in pixels", NULL},
-    {"r", VT_NUMBER | VT_NONE, "none", "circle: radius in pixels", NULL},
-    {"threshold", VT_NUMBER, "0.5", "luminance: 1 where brightness (0..1) is above this", NULL},
-    {"invert", VT_BOOL, "false", "swap the inside (1) and the outside (0)", NULL},
-};
-static const ArgSpec show_args[] = {
-    {"title", VT_STRING, "\"\"", "a title above the grid", NULL},
-    {"captions", VT_LIST | VT_NONE, "none", "one caption per image", NULL},
-    {"columns", VT_NUMBER | VT_NONE, "none", "images per row (default: up to 10)", NULL},
-    {"images", VT_OBJECT | VT_LIST, NULL, "images, or lists of images", NULL},
-};
-static const ArgSpec progression_args[] = {
-    {"frames", VT_OBJECT | VT_LIST, NULL, "the images of a run, in order", NULL},
-    {"timesteps", VT_LIST, NULL, "the timestep of each frame", NULL},
-    {"title", VT_STRING, "\"\"", "a title", NULL},
-};
-
 static const Command commands[] = {
-    {"load", "Images", "Read a PNG or JPEG photo as an image in [-1, 1].",
-     "Reads the file, converts it to RGB and maps its pixels from [0, 1] to "
-     "[-1, 1] (2x - 1), the range DeepFloyd's UNet works in. As in the "
-     "course's notebook, the shorter side is then resized to `size` and the "
-     "centre size x size square is cut out (torchvision Resize + "
-     "CenterCrop). The resize is **bicubic with antialiasing** (PIL's "
-     "filter), clamped to [-1, 1] like PIL's 8-bit output. The image lives "
-     "on the chosen device (see `device`).",
-     "img = load \"notebooks/data/rocket.jpg\" size=64\nimg",
-     load_args, 2, 0, cmd_load, 0},
-    {"save", "Images", "Write an image to a PNG or JPEG file.",
-     "Shows pixels as the notebook does (x/2 + 0.5, clipped) and writes "
-     "them. The file is written under a temporary name and renamed, so it "
-     "is never left half-written. A batch is saved as one row of images.",
-     "img = load \"notebooks/data/chelsea.png\"\nsave img \"/tmp/cat64.png\"",
-     save_args, 2, 0, cmd_save, 0},
-    {"flip", "Images", "Mirror an image left-right, or upside down.",
-     "Left-right by default; `vertical=true` turns it upside down (the "
-     "flip of the visual anagrams, section 1.8).",
-     "img = load \"notebooks/data/rocket.jpg\"\nshow img (flip img) "
-     "(flip img vertical=true)",
-     flip_args, 2, 0, cmd_flip, 0},
-    {"resize", "Images", "Resize an image (bicubic, antialiased).",
-     "With a number the shorter side gets that length and the aspect ratio "
-     "is kept (torchvision's Resize); with [height, width] the image gets "
-     "exactly that size.",
-     "img = load \"notebooks/data/rocket.jpg\" size=none\nsmall = resize img 64\n"
-     "print small.width small.height",
-     resize_args, 2, 0, cmd_resize, 0},
-    {"crop", "Images", "Cut a square or a box out of an image.",
-     "`crop img 64` cuts the centred 64 x 64 square (torchvision's "
-     "CenterCrop); `crop img x=8 y=0 w=32 h=48` cuts that box.",
-     "img = load \"notebooks/data/rocket.jpg\"\ncrop img x=16 y=0 w=32 h=32",
-     crop_args, 6, 0, cmd_crop, 0},
-    {"mask", "Images", "Make a mask (1 inside, 0 outside) the size of an image.",
-     "A mask is an image of one channel holding 0 or 1: 1 where inpainting "
-     "should paint new content, 0 where the original stays (section 1.7.2). "
-     "Shapes: `\"rect\"` with `x y w h`, `\"circle\"` with centre `x y` and "
-     "radius `r`, `\"luminance\"` where the image is brighter than "
-     "`threshold`. A pixel counts as inside when its centre is.",
-     "img = load \"notebooks/data/rocket.jpg\"\n"
-     "m = mask img shape=\"rect\" x=24 y=2 w=18 h=18\nshow img m",
-     mask_args, 9, 0, cmd_mask, 0},
-    {"show", "Images", "Show images side by side, with a title and captions.",
-     "Takes any number of images or lists of images (a batch counts as its "
-     "images) and shows them as one grid, small images upscaled with crisp "
-     "pixels. The output carries HTML, a PNG of the whole grid and a text "
-     "summary.",
-     "img = load \"notebooks/data/rocket.jpg\"\n"
-     "show img (flip img) title=\"mirror\" captions=[\"original\", \"flipped\"]",
-     show_args, 4, 1, cmd_show, 0},
-    {"progression", "Images", "Show the frames of a denoising run with their timesteps.",
-     "Shows a strip of the frames captioned t=..., and, in JupyterLab with "
-     "the diffuse extension, a scrubber over every frame.",
-     "img = load \"notebooks/data/rocket.jpg\"\nts = [0, 250, 500, 750]\n"
-     "progression (forward img t=ts) ts title=\"forward process\"",
-     progression_args, 3, 0, cmd_progression, 0},
+    {
+        .name = "load",
+        .group = "Images",
+        .summary = "Read a PNG or JPEG photo as an image in [-1, 1].",
+        .help = "Reads the file, converts it to RGB and maps its pixels from "
+                "[0, 1] to [-1, 1] (2x - 1), the range DeepFloyd's UNet "
+                "works in. As in the course's notebook, the shorter side is "
+                "then resized to `size` and the centre size x size square is "
+                "cut out (torchvision Resize + CenterCrop). The resize is "
+                "**bicubic with antialiasing** (PIL's filter), clamped to "
+                "[-1, 1] like PIL's 8-bit output. The image lives on the "
+                "chosen device (see `device`).",
+        .example = "img = load \"notebooks/data/rocket.jpg\" size=64\n"
+                   "img",
+        .args = load_args,
+        .nargs = ARRAY_LEN(load_args),
+        .fn = cmd_load,
+    },
+    {
+        .name = "save",
+        .group = "Images",
+        .summary = "Write an image to a PNG or JPEG file.",
+        .help = "Shows pixels as the notebook does (x/2 + 0.5, clipped) and "
+                "writes them. The file is written under a temporary name and "
+                "renamed, so it is never left half-written. A batch is saved "
+                "as one row of images.",
+        .example = "img = load \"notebooks/data/chelsea.png\"\n"
+                   "save img \"/tmp/cat64.png\"",
+        .args = save_args,
+        .nargs = ARRAY_LEN(save_args),
+        .fn = cmd_save,
+    },
+    {
+        .name = "flip",
+        .group = "Images",
+        .summary = "Mirror an image left-right, or upside down.",
+        .help = "Left-right by default; `vertical=true` turns it upside down "
+                "(the flip of the visual anagrams, section 1.8).",
+        .example = "img = load \"notebooks/data/rocket.jpg\"\n"
+                   "show img (flip img) (flip img vertical=true)",
+        .args = flip_args,
+        .nargs = ARRAY_LEN(flip_args),
+        .fn = cmd_flip,
+    },
+    {
+        .name = "resize",
+        .group = "Images",
+        .summary = "Resize an image (bicubic, antialiased).",
+        .help = "With a number the shorter side gets that length and the "
+                "aspect ratio is kept (torchvision's Resize); with [height, "
+                "width] the image gets exactly that size.",
+        .example = "img = load \"notebooks/data/rocket.jpg\" size=none\n"
+                   "small = resize img 64\n"
+                   "print small.width small.height",
+        .args = resize_args,
+        .nargs = ARRAY_LEN(resize_args),
+        .fn = cmd_resize,
+    },
+    {
+        .name = "crop",
+        .group = "Images",
+        .summary = "Cut a square or a box out of an image.",
+        .help = "`crop img 64` cuts the centred 64 x 64 square "
+                "(torchvision's CenterCrop); `crop img x=8 y=0 w=32 h=48` "
+                "cuts that box.",
+        .example = "img = load \"notebooks/data/rocket.jpg\"\n"
+                   "crop img x=16 y=0 w=32 h=32",
+        .args = crop_args,
+        .nargs = ARRAY_LEN(crop_args),
+        .fn = cmd_crop,
+    },
+    {
+        .name = "mask",
+        .group = "Images",
+        .summary = "Make a mask (1 inside, 0 outside) the size of an image.",
+        .help = "A mask is an image of one channel holding 0 or 1: 1 where "
+                "inpainting should paint new content, 0 where the original "
+                "stays (section 1.7.2). Shapes: `\"rect\"` with `x y w h`, "
+                "`\"circle\"` with centre `x y` and radius `r`, "
+                "`\"luminance\"` where the image is brighter than "
+                "`threshold`. A pixel counts as inside when its centre is.",
+        .example = "img = load \"notebooks/data/rocket.jpg\"\n"
+                   "m = mask img shape=\"rect\" x=24 y=2 w=18 h=18\n"
+                   "show img m",
+        .args = mask_args,
+        .nargs = ARRAY_LEN(mask_args),
+        .fn = cmd_mask,
+    },
+    {
+        .name = "show",
+        .group = "Images",
+        .summary = "Show images side by side, with a title and captions.",
+        .help = "Takes any number of images or lists of images (a batch "
+                "counts as its images) and shows them as one grid, small "
+                "images upscaled with crisp pixels. The output carries HTML, "
+                "a PNG of the whole grid and a text summary.",
+        .example = "img = load \"notebooks/data/rocket.jpg\"\n"
+                   "show img (flip img) title=\"mirror\" "
+                   "captions=[\"original\", \"flipped\"]",
+        .args = show_args,
+        .nargs = ARRAY_LEN(show_args),
+        .variadic = 1,
+        .fn = cmd_show,
+    },
+    {
+        .name = "progression",
+        .group = "Images",
+        .summary = "Show the frames of a denoising run with their timesteps.",
+        .help = "Shows a strip of the frames captioned t=..., and, in "
+                "JupyterLab with the diffuse extension, a scrubber over "
+                "every frame.",
+        .example = "img = load \"notebooks/data/rocket.jpg\"\n"
+                   "ts = [0, 250, 500, 750]\n"
+                   "progression (forward img t=ts) ts title=\"forward "
+                   "process\"",
+        .args = progression_args,
+        .nargs = ARRAY_LEN(progression_args),
+        .fn = cmd_progression,
+    },
 };
 
-const CommandTable cmd_image_table = {commands,
-                                      sizeof commands / sizeof commands[0]};
+const CommandTable cmd_image_table = {commands, ARRAY_LEN(commands)};

@@ -10,8 +10,11 @@
  * mode, device, mean, std.
  *
  * Ownership: image_value takes the DImage (freed on OOM too) and returns a
- * new reference; image_of and images_arg borrow from the Value they are
- * given, valid while it lives.
+ * new reference; image_of borrows from the Value it is given, valid while
+ * it lives.
+ *
+ * The helpers handlers share (cmd_api, int_arg, images_arg) are
+ * declared with cx_error in registry.h.
  */
 #ifndef DK_CMD_IMAGE_H
 #define DK_CMD_IMAGE_H
@@ -25,20 +28,5 @@ extern const ObjType image_objtype;
 Value *image_value(DImage *im);
 /* The DImage inside an image value, or NULL for any other value. */
 const DImage *image_of(const Value *v);
-
-/* Load the libtorch backend (first use: a second or two), reporting a
- * failure as an error of the whole call. */
-dk_status cmd_api(CallCtx *cx, const TsApi **api);
-
-/* Argument `arg` as a list of images: one image, or a list of images (a
- * list nested one level deeper is flattened, so `show noisy blurred`
- * works).  *out is malloc'd (free it), items borrowed from the value;
- * *n >= 1.  DK_ERR_TYPE naming the argument and the bad item otherwise. */
-dk_status images_arg(CallCtx *cx, int arg, const Value *v,
-                     const DImage ***out, size_t *n);
-
-/* Argument `arg` as an integer in lo..hi; DK_ERR_ARG naming it otherwise. */
-dk_status int_arg(CallCtx *cx, int arg, const Value *v, long lo, long hi,
-                  long *out);
 
 #endif

@@ -13,7 +13,7 @@
 
 #include "../diffusion/checkpoint.h"
 #include "../render/plot.h"
-#include "cmd_image.h" /* cmd_api, int_arg */
+#include "../util/array.h"
 
 // ---- the value type ---------------------------------------------------------
 
@@ -107,7 +107,7 @@ static dk_status model_field(const void *data, const char *name, Value **out,
                     "lr, seed");
         return DK_ERR_NAME;
     }
-    return *out ? DK_OK : dk_err_set(err, DK_ERR_OOM, "out of memory");
+    return *out ? DK_OK : dk_err_oom(err);
 }
 
 const ObjType model_objtype = {
@@ -137,16 +137,33 @@ static void say(CallCtx *cx, const Model *m, const char *verb)
     cx_stream(cx, "stdout", line, n > 0 && (size_t)n < sizeof line ? (size_t)n : strlen(line));
 }
 
+enum { UNET_KIND, UNET_HIDDEN };
+static const ArgSpec unet_args[] = {
+    [UNET_KIND] = {
+        .name = "kind",
+        .types = VT_STRING,
+        .doc = "\"denoiser\" (single-step), \"time\" or \"class\"",
+    },
+    [UNET_HIDDEN] = {
+        .name = "hidden",
+        .types = VT_NUMBER | VT_NONE,
+        .default_src = "none",
+        .doc = "the width D: 128 for the denoiser, 64 for flow matching when "
+               "none",
+    },
+};
+
 static dk_status cmd_unet(CallCtx *cx, Value **args, Value **out)
 {
-    const char *kname = args[0]->as.str.bytes;
+    const char *kname = args[UNET_KIND]->as.str.bytes;
     int kind = model_kind_parse(kname);
     if (kind < 0)
-        return cx_error(cx, 0, DK_ERR_ARG, "unknown UNet kind \"%s\": give "
-                        "\"denoiser\", \"time\" or \"class\"", kname);
+        return cx_error(cx, UNET_KIND, DK_ERR_ARG, "unknown UNet kind \"%s\": "
+                        "give \"denoiser\", \"time\" or \"class\"", kname);
     long hidden = kind == TS_UNET_PLAIN ? 128 : 64;
-    if (args[1]->kind != VAL_NONE) {
-        dk_status rc = int_arg(cx, 1, args[1], 1, MODEL_MAX_HIDDEN, &hidden);
+    if (args[UNET_HIDDEN]->kind != VAL_NONE) {
+        dk_status rc = int_arg(cx, UNET_HIDDEN, args[UNET_HIDDEN], 1,
+                               MODEL_MAX_HIDDEN, &hidden);
         if (rc != DK_OK)
             return rc;
     }
@@ -162,22 +179,62 @@ static dk_status cmd_unet(CallCtx *cx, Value **args, Value **out)
     }
     say(cx, m, "");
     *out = model_value(m);
-    return *out ? DK_OK : cx_error(cx, -1, DK_ERR_OOM, "out of memory");
+    return *out ? DK_OK : cx_oom(cx);
 }
+
+enum {
+    SAVE_MODEL_MODEL, SAVE_MODEL_PATH, SAVE_MODEL_FP16, SAVE_MODEL_OPTIMIZER,
+};
+static const ArgSpec save_model_args[] = {
+    [SAVE_MODEL_MODEL] = {
+        .name = "model",
+        .types = VT_OBJECT,
+        .doc = "the model to save",
+        .objtype = "model",
+    },
+    [SAVE_MODEL_PATH] = {
+        .name = "path",
+        .types = VT_STRING,
+        .doc = "the file to write (.safetensors)",
+    },
+    [SAVE_MODEL_FP16] = {
+        .name = "fp16",
+        .types = VT_BOOL,
+        .default_src = "false",
+        .doc = "store weights as float16 (half the size)",
+    },
+    [SAVE_MODEL_OPTIMIZER] = {
+        .name = "optimizer",
+        .types = VT_BOOL,
+        .default_src = "true",
+        .doc = "include Adam's state, for an exact resume",
+    },
+};
 
 static dk_status cmd_save_model(CallCtx *cx, Value **args, Value **out)
 {
-    const Model *m = model_of(args[0]);
-    const char *path = args[1]->as.str.bytes;
-    dk_status rc = checkpoint_save(m, path, value_truthy(args[2]),
-                                   value_truthy(args[3]), cx->err);
+    const Model *m = model_of(args[SAVE_MODEL_MODEL]);
+    const char *path = args[SAVE_MODEL_PATH]->as.str.bytes;
+    dk_status rc = checkpoint_save(m, path,
+                                   value_truthy(args[SAVE_MODEL_FP16]),
+                                   value_truthy(args[SAVE_MODEL_OPTIMIZER]),
+                                   cx->err);
     if (rc != DK_OK) {
-        dk_err_at(cx->err, cx->arg_spans[1]);
+        dk_err_at(cx->err, cx->arg_spans[SAVE_MODEL_PATH]);
         return rc;
     }
     (void)out;
     return DK_OK;
 }
+
+enum { LOAD_MODEL_PATH };
+static const ArgSpec load_model_args[] = {
+    [LOAD_MODEL_PATH] = {
+        .name = "path",
+        .types = VT_STRING,
+        .doc = "a file written by save_model",
+    },
+};
 
 static dk_status cmd_load_model(CallCtx *cx, Value **args, Value **out)
 {
@@ -186,61 +243,76 @@ static dk_status cmd_load_model(CallCtx *cx, Value **args, Value **out)
     if (rc != DK_OK)
         return rc;
     Model *m = NULL;
-    rc = checkpoint_load(api, args[0]->as.str.bytes, &m, cx->err);
+    rc = checkpoint_load(api, args[LOAD_MODEL_PATH]->as.str.bytes, &m,
+                         cx->err);
     if (rc != DK_OK) {
-        dk_err_at(cx->err, cx->arg_spans[0]);
+        dk_err_at(cx->err, cx->arg_spans[LOAD_MODEL_PATH]);
         return rc;
     }
     say(cx, m, "loaded: ");
     *out = model_value(m);
-    return *out ? DK_OK : cx_error(cx, -1, DK_ERR_OOM, "out of memory");
+    return *out ? DK_OK : cx_oom(cx);
 }
 
-static const ArgSpec unet_args[] = {
-    {"kind", VT_STRING, NULL, "\"denoiser\" (single-step), \"time\" or \"class\"", NULL},
-    {"hidden", VT_NUMBER | VT_NONE, "none",
-     "the width D: 128 for the denoiser, 64 for flow matching when none", NULL},
-};
-static const ArgSpec save_model_args[] = {
-    {"model", VT_OBJECT, NULL, "the model to save", "model"},
-    {"path", VT_STRING, NULL, "the file to write (.safetensors)", NULL},
-    {"fp16", VT_BOOL, "false", "store weights as float16 (half the size)", NULL},
-    {"optimizer", VT_BOOL, "true", "include Adam's state, for an exact resume", NULL},
-};
-static const ArgSpec load_model_args[] = {
-    {"path", VT_STRING, NULL, "a file written by save_model", NULL},
-};
-
 static const Command commands[] = {
-    {"unet", "Models", "Make a fresh Part B UNet.",
-     "The UNets of CS180 Part B, built as in the spec's figures: "
-     "`\"denoiser\"` is the unconditional UNet of the single-step denoiser "
-     "(D = 128 by default: 7,891,073 parameters), `\"time\"` adds the two "
-     "FCBlocks of t (unflatten·t1, up1·t2; D = 64: 1,996,417) and "
-     "`\"class\"` the two of the one-hot class as well (c1·unflatten + t1, "
-     "c2·up1 + t2; 2,019,201). Weights start from PyTorch's default "
-     "initialisation drawn from the seeded generator (see `seed`). Prints "
-     "the parameter count.",
-     "seed 180\nmodel = unet \"class\"\nmodel.params",
-     unet_args, 2, 0, cmd_unet, 0},
-    {"save_model", "Models", "Save a model with its training record to a file.",
-     "Writes a safetensors file whose keys are the UNet's state_dict keys "
-     "(readable by Python's safetensors), with the kind, width, objective, "
-     "learning-rate plan, seed, epochs, steps and loss history in its "
-     "metadata, and Adam's state for an exact resume (`optimizer=false` "
-     "leaves it out). `fp16=true` stores weights as float16. The file is "
-     "written under a temporary name, synced and renamed: never half-written.",
-     "seed 180\nmodel = unet \"time\" hidden=16\nsave_model model \"/tmp/time16.safetensors\"",
-     save_model_args, 4, 0, cmd_save_model, 0},
-    {"load_model", "Models", "Load a model saved with save_model.",
-     "Needs no arguments but the path: the file says what UNet it holds. "
-     "A file that is not a checkpoint, is truncated, or whose keys or shapes "
-     "do not fit the UNet it describes is refused with the missing, "
-     "unexpected and mis-shaped keys. Training a loaded model resumes where "
-     "it stopped (same shuffles, noise and learning rate plan).",
-     "seed 180\nmodel = unet \"time\" hidden=16\nsave_model model \"/tmp/t16.safetensors\"\n"
-     "again = load_model \"/tmp/t16.safetensors\"\nagain.params",
-     load_model_args, 1, 0, cmd_load_model, 0},
+    {
+        .name = "unet",
+        .group = "Models",
+        .summary = "Make a fresh Part B UNet.",
+        .help = "The UNets of CS180 Part B, built as in the spec's figures: "
+                "`\"denoiser\"` is the unconditional UNet of the single-step "
+                "denoiser (D = 128 by default: 7,891,073 parameters), "
+                "`\"time\"` adds the two FCBlocks of t (unflatten·t1, "
+                "up1·t2; D = 64: 1,996,417) and `\"class\"` the two of the "
+                "one-hot class as well (c1·unflatten + t1, c2·up1 + t2; "
+                "2,019,201). Weights start from PyTorch's default "
+                "initialisation drawn from the seeded generator (see "
+                "`seed`). Prints the parameter count.",
+        .example = "seed 180\n"
+                   "model = unet \"class\"\n"
+                   "model.params",
+        .args = unet_args,
+        .nargs = ARRAY_LEN(unet_args),
+        .fn = cmd_unet,
+    },
+    {
+        .name = "save_model",
+        .group = "Models",
+        .summary = "Save a model with its training record to a file.",
+        .help = "Writes a safetensors file whose keys are the UNet's "
+                "state_dict keys (readable by Python's safetensors), with "
+                "the kind, width, objective, learning-rate plan, seed, "
+                "epochs, steps and loss history in its metadata, and Adam's "
+                "state for an exact resume (`optimizer=false` leaves it "
+                "out). `fp16=true` stores weights as float16. The file is "
+                "written under a temporary name, synced and renamed: never "
+                "half-written.",
+        .example = "seed 180\n"
+                   "model = unet \"time\" hidden=16\n"
+                   "save_model model \"/tmp/time16.safetensors\"",
+        .args = save_model_args,
+        .nargs = ARRAY_LEN(save_model_args),
+        .fn = cmd_save_model,
+    },
+    {
+        .name = "load_model",
+        .group = "Models",
+        .summary = "Load a model saved with save_model.",
+        .help = "Needs no arguments but the path: the file says what UNet it "
+                "holds. A file that is not a checkpoint, is truncated, or "
+                "whose keys or shapes do not fit the UNet it describes is "
+                "refused with the missing, unexpected and mis-shaped keys. "
+                "Training a loaded model resumes where it stopped (same "
+                "shuffles, noise and learning rate plan).",
+        .example = "seed 180\n"
+                   "model = unet \"time\" hidden=16\n"
+                   "save_model model \"/tmp/t16.safetensors\"\n"
+                   "again = load_model \"/tmp/t16.safetensors\"\n"
+                   "again.params",
+        .args = load_model_args,
+        .nargs = ARRAY_LEN(load_model_args),
+        .fn = cmd_load_model,
+    },
 };
 
-const CommandTable cmd_model_table = {commands, sizeof commands / sizeof commands[0]};
+const CommandTable cmd_model_table = {commands, ARRAY_LEN(commands)};

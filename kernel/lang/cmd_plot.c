@@ -8,6 +8,7 @@
 #include <stdlib.h>
 
 #include "../render/plot.h"
+#include "../util/array.h"
 #include "registry.h"
 
 /* list's items as doubles; none becomes NaN (a gap in the line). */
@@ -22,7 +23,7 @@ static dk_status numbers(CallCtx *cx, int arg, const char *what,
         return cx_error(cx, arg, DK_ERR_ARG, "%s has too many points", what);
     double *d = malloc(n * sizeof *d);
     if (!d)
-        return cx_error(cx, arg, DK_ERR_OOM, "out of memory");
+        return cx_oom(cx);
     for (size_t i = 0; i < n; i++) {
         const Value *v = list->as.list.items[i];
         if (v->kind == VAL_NUMBER) {
@@ -47,19 +48,68 @@ static const char *opt_text(const Value *v)
     return v->kind == VAL_STRING ? v->as.str.bytes : NULL;
 }
 
+enum {
+    PLOT_NAMES, PLOT_LOG, PLOT_TITLE, PLOT_XLABEL, PLOT_YLABEL, PLOT_X,
+    PLOT_SERIES,
+};
+static const ArgSpec plot_args[] = {
+    [PLOT_NAMES] = {
+        .name = "names",
+        .types = VT_LIST | VT_NONE,
+        .default_src = "none",
+        .doc = "one name per series, for the legend",
+    },
+    [PLOT_LOG] = {
+        .name = "log",
+        .types = VT_BOOL,
+        .default_src = "false",
+        .doc = "true: a logarithmic y axis (losses often want one)",
+    },
+    [PLOT_TITLE] = {
+        .name = "title",
+        .types = VT_STRING | VT_NONE,
+        .default_src = "none",
+        .doc = "a title above the chart",
+    },
+    [PLOT_XLABEL] = {
+        .name = "xlabel",
+        .types = VT_STRING | VT_NONE,
+        .default_src = "none",
+        .doc = "the x axis's label",
+    },
+    [PLOT_YLABEL] = {
+        .name = "ylabel",
+        .types = VT_STRING | VT_NONE,
+        .default_src = "none",
+        .doc = "the y axis's label",
+    },
+    [PLOT_X] = {
+        .name = "x",
+        .types = VT_LIST | VT_NONE,
+        .default_src = "none",
+        .doc = "x values shared by every series (default 0, 1, 2, ...)",
+    },
+    [PLOT_SERIES] = {
+        .name = "series",
+        .types = VT_LIST,
+        .doc = "lists of numbers, one per line",
+    },
+};
+
 static dk_status cmd_plot(CallCtx *cx, Value **args, Value **out)
 {
-    const Value *series = args[6], *names = args[0], *xs = args[5];
+    const Value *series = args[PLOT_SERIES], *names = args[PLOT_NAMES];
+    const Value *xs = args[PLOT_X];
     size_t ns = series->as.list.len;
     if (ns == 0 || ns > PLOT_MAX_SERIES) {
-        cx_error(cx, 6, DK_ERR_ARG, "plot takes 1 to %d series, not %zu",
-                 PLOT_MAX_SERIES, ns);
+        cx_error(cx, PLOT_SERIES, DK_ERR_ARG, "plot takes 1 to %d series, not "
+                 "%zu", PLOT_MAX_SERIES, ns);
         dk_err_hint(cx->err, "plot [0.9, 0.5, 0.3] [1.0, 0.6, 0.4] "
                     "names=[\"train\", \"test\"]");
         return DK_ERR_ARG;
     }
     if (names->kind == VAL_LIST && names->as.list.len != ns) {
-        cx_error(cx, 0, DK_ERR_ARG, "%zu names for %zu series",
+        cx_error(cx, PLOT_NAMES, DK_ERR_ARG, "%zu names for %zu series",
                  names->as.list.len, ns);
         return DK_ERR_ARG;
     }
@@ -68,28 +118,28 @@ static dk_status cmd_plot(CallCtx *cx, Value **args, Value **out)
     char defname[PLOT_MAX_SERIES][24];
     dk_status rc = DK_OK;
     if (xs->kind == VAL_LIST)
-        rc = numbers(cx, 5, "x", xs, &x);
+        rc = numbers(cx, PLOT_X, "x", xs, &x);
     for (size_t i = 0; i < ns && rc == DK_OK; i++) {
         const Value *s = series->as.list.items[i];
         char what[32];
         snprintf(what, sizeof what, "series %zu", i + 1);
         double *y = NULL;
-        rc = numbers(cx, 6, what, s, &y);
+        rc = numbers(cx, PLOT_SERIES, what, s, &y);
         if (rc != DK_OK)
             break;
         ps[i].y = y;
         ps[i].n = (int)s->as.list.len;
         if (x && xs->as.list.len != s->as.list.len) {
-            rc = cx_error(cx, 5, DK_ERR_SHAPE, "x has %zu values but %s has "
-                          "%zu", xs->as.list.len, what, s->as.list.len);
+            rc = cx_error(cx, PLOT_X, DK_ERR_SHAPE, "x has %zu values but %s "
+                          "has %zu", xs->as.list.len, what, s->as.list.len);
             break;
         }
         ps[i].x = x;
         const Value *nm = names->kind == VAL_LIST ? names->as.list.items[i]
                                                   : NULL;
         if (nm && nm->kind != VAL_STRING) {
-            rc = cx_error(cx, 0, DK_ERR_TYPE, "name %zu is a %s, not a string",
-                          i + 1, value_type_name(nm));
+            rc = cx_error(cx, PLOT_NAMES, DK_ERR_TYPE, "name %zu is a %s, not "
+                          "a string", i + 1, value_type_name(nm));
             break;
         }
         /* one unnamed line needs no legend: the title names it */
@@ -102,12 +152,12 @@ static dk_status cmd_plot(CallCtx *cx, Value **args, Value **out)
     json_t *data = NULL, *meta = NULL;
     if (rc == DK_OK) {
         PlotSpec spec = {0};
-        spec.title = opt_text(args[2]);
-        spec.xlabel = opt_text(args[3]);
-        spec.ylabel = opt_text(args[4]);
+        spec.title = opt_text(args[PLOT_TITLE]);
+        spec.xlabel = opt_text(args[PLOT_XLABEL]);
+        spec.ylabel = opt_text(args[PLOT_YLABEL]);
         spec.series = ps;
         spec.nseries = (int)ns;
-        spec.log_y = value_truthy(args[1]);
+        spec.log_y = value_truthy(args[PLOT_LOG]);
         rc = plot_bundle(&spec, &data, &meta, cx->err);
         if (rc != DK_OK)
             dk_err_at(cx->err, cx->span);
@@ -120,27 +170,23 @@ static dk_status cmd_plot(CallCtx *cx, Value **args, Value **out)
     return rc;
 }
 
-static const ArgSpec plot_args[] = {
-    {"names", VT_LIST | VT_NONE, "none", "one name per series, for the legend", NULL},
-    {"log", VT_BOOL, "false", "true: a logarithmic y axis (losses often want one)", NULL},
-    {"title", VT_STRING | VT_NONE, "none", "a title above the chart", NULL},
-    {"xlabel", VT_STRING | VT_NONE, "none", "the x axis's label", NULL},
-    {"ylabel", VT_STRING | VT_NONE, "none", "the y axis's label", NULL},
-    {"x", VT_LIST | VT_NONE, "none", "x values shared by every series (default 0, 1, 2, ...)", NULL},
-    {"series", VT_LIST, NULL, "lists of numbers, one per line", NULL},
-};
-
 static const Command commands[] = {
-    {"plot", "Output", "Plot lists of numbers as lines (loss curves).",
-     "Each list is one line, drawn against 0, 1, 2, ... (or `x`). The "
-     "output carries an SVG chart, a PNG of it, the data for the diffuse "
-     "JupyterLab extension and a text summary (last value and minimum of "
-     "each series). Long series are thinned for drawing, keeping spikes; "
-     "`none` leaves a gap.",
-     "plot [0.9, 0.5, 0.3, 0.2] [1.0, 0.6, 0.45, 0.4] names=[\"train\", "
-     "\"test\"] log=true title=\"loss\"",
-     plot_args, 7, 1, cmd_plot, 0},
+    {
+        .name = "plot",
+        .group = "Output",
+        .summary = "Plot lists of numbers as lines (loss curves).",
+        .help = "Each list is one line, drawn against 0, 1, 2, ... (or `x`). "
+                "The output carries an SVG chart, a PNG of it, the data for "
+                "the diffuse JupyterLab extension and a text summary (last "
+                "value and minimum of each series). Long series are thinned "
+                "for drawing, keeping spikes; `none` leaves a gap.",
+        .example = "plot [0.9, 0.5, 0.3, 0.2] [1.0, 0.6, 0.45, 0.4] "
+                   "names=[\"train\", \"test\"] log=true title=\"loss\"",
+        .args = plot_args,
+        .nargs = ARRAY_LEN(plot_args),
+        .variadic = 1,
+        .fn = cmd_plot,
+    },
 };
 
-const CommandTable cmd_plot_table = {commands,
-                                     sizeof commands / sizeof commands[0]};
+const CommandTable cmd_plot_table = {commands, ARRAY_LEN(commands)};

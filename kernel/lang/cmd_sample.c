@@ -19,6 +19,7 @@
 #include "../diffusion/b1_denoiser.h"
 #include "../diffusion/b2_flow.h"
 #include "../diffusion/rng.h"
+#include "../util/array.h"
 #include "cmd_bar.h"
 #include "cmd_data.h"
 #include "cmd_image.h"
@@ -46,53 +47,104 @@ static dk_status to_image(CallCtx *cx, const TsApi *api, ts_tensor *x, Value **o
     if (rc != DK_OK)
         return rc;
     *out = image_value(im);
-    return *out ? DK_OK : cx_error(cx, -1, DK_ERR_OOM, "out of memory");
+    return *out ? DK_OK : cx_oom(cx);
 }
+
+enum {
+    GENERATE_MODEL, GENERATE_DIGITS, GENERATE_PER_DIGIT, GENERATE_COUNT,
+    GENERATE_STEPS, GENERATE_GUIDANCE,
+};
+static const ArgSpec generate_args[] = {
+    [GENERATE_MODEL] = {
+        .name = "model",
+        .types = VT_OBJECT,
+        .doc = "a trained \"time\" or \"class\" UNet",
+        .objtype = "model",
+    },
+    [GENERATE_DIGITS] = {
+        .name = "digits",
+        .types = VT_NUMBER | VT_LIST | VT_NONE | VT_STRING,
+        .default_src = "none",
+        .doc = "class model: a digit or a list of digits (none: 0..9; "
+               "\"none\": unconditional)",
+    },
+    [GENERATE_PER_DIGIT] = {
+        .name = "per_digit",
+        .types = VT_NUMBER,
+        .default_src = "4",
+        .doc = "class model: images of each digit",
+    },
+    [GENERATE_COUNT] = {
+        .name = "count",
+        .types = VT_NUMBER,
+        .default_src = "40",
+        .doc = "time model: how many images",
+    },
+    [GENERATE_STEPS] = {
+        .name = "steps",
+        .types = VT_NUMBER | VT_NONE,
+        .default_src = "none",
+        .doc = "Euler steps T (none: 300 for class, 50 for time)",
+    },
+    [GENERATE_GUIDANCE] = {
+        .name = "guidance",
+        .types = VT_NUMBER,
+        .default_src = "5",
+        .doc = "classifier-free guidance scale γ (1: none)",
+    },
+};
 
 static dk_status cmd_generate(CallCtx *cx, Value **args, Value **out)
 {
-    Model *m = model_of(args[0]);
+    Model *m = model_of(args[GENERATE_MODEL]);
+    const Value *dv = args[GENERATE_DIGITS];
     long per = 4, count = 40, steps = 0;
-    double guidance = args[5]->as.number;
+    double guidance = args[GENERATE_GUIDANCE]->as.number;
     if (m->cfg.kind == TS_UNET_PLAIN)
-        return cx_error(cx, 0, DK_ERR_ARG, "the single-step denoiser does not "
-                        "generate: it has no time input (use unet_denoise, or a "
-                        "\"time\" or \"class\" UNet)");
-    dk_status rc = int_arg(cx, 2, args[2], 1, MAX_IMAGES, &per);
+        return cx_error(cx, GENERATE_MODEL, DK_ERR_ARG, "the single-step "
+                        "denoiser does not generate: it has no time input "
+                        "(use unet_denoise, or a \"time\" or \"class\" UNet)");
+    dk_status rc = int_arg(cx, GENERATE_PER_DIGIT, args[GENERATE_PER_DIGIT], 1,
+                           MAX_IMAGES, &per);
     if (rc == DK_OK)
-        rc = int_arg(cx, 3, args[3], 1, MAX_IMAGES, &count);
-    if (rc == DK_OK && args[4]->kind != VAL_NONE)
-        rc = int_arg(cx, 4, args[4], 1, FLOW_MAX_STEPS, &steps);
+        rc = int_arg(cx, GENERATE_COUNT, args[GENERATE_COUNT], 1, MAX_IMAGES,
+                     &count);
+    if (rc == DK_OK && args[GENERATE_STEPS]->kind != VAL_NONE)
+        rc = int_arg(cx, GENERATE_STEPS, args[GENERATE_STEPS], 1,
+                     FLOW_MAX_STEPS, &steps);
     if (rc != DK_OK)
         return rc;
     if (!(guidance >= 0 && guidance <= 100))
-        return cx_error(cx, 5, DK_ERR_ARG, "guidance=%g is not in [0, 100]", guidance);
+        return cx_error(cx, GENERATE_GUIDANCE, DK_ERR_ARG, "guidance=%g is "
+                        "not in [0, 100]", guidance);
     if (!steps)
         steps = m->cfg.kind == TS_UNET_CLASS ? 300 : 50;
     /* The digits: a number, a list, or none (all ten for the class model). */
     int64_t *digits = NULL;
     long n = count;
-    if (m->cfg.kind == TS_UNET_CLASS && !(args[1]->kind == VAL_STRING &&
-                                          !strcmp(args[1]->as.str.bytes, "none"))) {
-        long nd = args[1]->kind == VAL_LIST ? (long)args[1]->as.list.len
-                  : args[1]->kind == VAL_NUMBER ? 1 : 10;
+    if (m->cfg.kind == TS_UNET_CLASS &&
+        !(dv->kind == VAL_STRING && !strcmp(dv->as.str.bytes, "none"))) {
+        long nd = dv->kind == VAL_LIST ? (long)dv->as.list.len
+                  : dv->kind == VAL_NUMBER ? 1 : 10;
         if (nd < 1)
-            return cx_error(cx, 1, DK_ERR_ARG, "the list of digits is empty");
+            return cx_error(cx, GENERATE_DIGITS, DK_ERR_ARG, "the list of "
+                            "digits is empty");
         if (nd * per > MAX_IMAGES)
-            return cx_error(cx, 2, DK_ERR_ARG, "%ld images is more than %d", nd * per,
-                            MAX_IMAGES);
+            return cx_error(cx, GENERATE_PER_DIGIT, DK_ERR_ARG, "%ld images "
+                            "is more than %d", nd * per, MAX_IMAGES);
         n = nd * per;
         digits = malloc((size_t)n * sizeof *digits);
         if (!digits)
-            return cx_error(cx, -1, DK_ERR_OOM, "out of memory");
+            return cx_oom(cx);
         /* per_digit rows of nd columns: the grid reads 0..9 across */
         for (long i = 0; i < nd && rc == DK_OK; i++) {
             long d = i;
-            if (args[1]->kind == VAL_LIST)
-                rc = int_arg(cx, 1, args[1]->as.list.items[i], 0,
+            if (dv->kind == VAL_LIST)
+                rc = int_arg(cx, GENERATE_DIGITS, dv->as.list.items[i], 0,
                              m->cfg.num_classes - 1, &d);
-            else if (args[1]->kind == VAL_NUMBER)
-                rc = int_arg(cx, 1, args[1], 0, m->cfg.num_classes - 1, &d);
+            else if (dv->kind == VAL_NUMBER)
+                rc = int_arg(cx, GENERATE_DIGITS, dv, 0,
+                             m->cfg.num_classes - 1, &d);
             for (long r = 0; r < per; r++)
                 digits[r * nd + i] = d;
         }
@@ -100,9 +152,10 @@ static dk_status cmd_generate(CallCtx *cx, Value **args, Value **out)
             free(digits);
             return rc;
         }
-    } else if (args[1]->kind != VAL_NONE && m->cfg.kind == TS_UNET_TIME) {
-        return cx_error(cx, 1, DK_ERR_ARG, "a time-conditioned UNet cannot be told "
-                        "which digit to draw (train unet \"class\" for that)");
+    } else if (dv->kind != VAL_NONE && m->cfg.kind == TS_UNET_TIME) {
+        return cx_error(cx, GENERATE_DIGITS, DK_ERR_ARG, "a time-conditioned "
+                        "UNet cannot be told which digit to draw (train unet "
+                        "\"class\" for that)");
     }
     const TsApi *api = m->api;
     ts_generator *g = rng_generator(api, cx->err);
@@ -123,10 +176,10 @@ static dk_status cmd_generate(CallCtx *cx, Value **args, Value **out)
     return to_image(cx, api, x, out);
 }
 
-/* The clean digits: the first `count` of a dataset, or images (1 channel,
- * 28 x 28) mapped to [0, 1].  *x: [n, 1, 28, 28]. */
-static dk_status clean_arg(CallCtx *cx, const TsApi *api, const Value *v, long count,
-                           ts_tensor **x)
+/* The clean digits of argument `arg`: the first `count` of a dataset, or
+ * images (1 channel, 28 x 28) mapped to [0, 1].  *x: [n, 1, 28, 28]. */
+static dk_status clean_arg(CallCtx *cx, const TsApi *api, int arg,
+                           const Value *v, long count, ts_tensor **x)
 {
     *x = NULL;
     Dataset *ds = dataset_of(v);
@@ -138,7 +191,7 @@ static dk_status clean_arg(CallCtx *cx, const TsApi *api, const Value *v, long c
         if (!buf || !idx) {
             free(buf);
             free(idx);
-            return cx_error(cx, -1, DK_ERR_OOM, "out of memory");
+            return cx_oom(cx);
         }
         for (long i = 0; i < n; i++)
             idx[i] = (uint32_t)i;
@@ -155,8 +208,8 @@ static dk_status clean_arg(CallCtx *cx, const TsApi *api, const Value *v, long c
     }
     const DImage *im = image_of(v);
     if (!im || im->c != 1 || im->h != MODEL_SIDE || im->w != MODEL_SIDE)
-        return cx_error(cx, 1, DK_ERR_TYPE, "give a dataset or gray 28x28 images "
-                        "(the UNet's input)");
+        return cx_error(cx, arg, DK_ERR_TYPE, "give a dataset or gray 28x28 "
+                        "images (the UNet's input)");
     ts_tensor *a = NULL;
     st = api->tensor_add_scalar(&a, im->t, 1.0);
     if (st == TS_OK)
@@ -182,6 +235,27 @@ static dk_status sigmas_arg(CallCtx *cx, int arg, const Value *v, double *sig,
     return DK_OK;
 }
 
+enum { ADD_NOISE_IMAGES, ADD_NOISE_SIGMA, ADD_NOISE_COUNT };
+static const ArgSpec add_noise_args[] = {
+    [ADD_NOISE_IMAGES] = {
+        .name = "images",
+        .types = VT_OBJECT,
+        .doc = "a dataset (its first `count` digits) or gray 28x28 images",
+    },
+    [ADD_NOISE_SIGMA] = {
+        .name = "sigma",
+        .types = VT_NUMBER | VT_LIST,
+        .default_src = "[0, 0.2, 0.4, 0.5, 0.6, 0.8, 1]",
+        .doc = "the noise levels",
+    },
+    [ADD_NOISE_COUNT] = {
+        .name = "count",
+        .types = VT_NUMBER,
+        .default_src = "5",
+        .doc = "digits taken from a dataset",
+    },
+};
+
 /* The noising figure: digit i at level j is image i*ns + j, so
  * `show r columns=ns` has a row per digit and a column per sigma. */
 static dk_status cmd_add_noise(CallCtx *cx, Value **args, Value **out)
@@ -189,17 +263,21 @@ static dk_status cmd_add_noise(CallCtx *cx, Value **args, Value **out)
     double sig[64];
     size_t ns = 0;
     long count = 5;
-    dk_status rc = sigmas_arg(cx, 1, args[1], sig, &ns);
+    dk_status rc = sigmas_arg(cx, ADD_NOISE_SIGMA, args[ADD_NOISE_SIGMA], sig,
+                              &ns);
     if (rc == DK_OK)
-        rc = int_arg(cx, 2, args[2], 1, MAX_IMAGES, &count);
+        rc = int_arg(cx, ADD_NOISE_COUNT, args[ADD_NOISE_COUNT], 1, MAX_IMAGES,
+                     &count);
     if (rc == DK_OK && (size_t)count * ns > MAX_IMAGES)
-        rc = cx_error(cx, 2, DK_ERR_ARG, "%ld digits at %zu levels is more than %d "
-                      "images", count, ns, MAX_IMAGES);
+        rc = cx_error(cx, ADD_NOISE_COUNT, DK_ERR_ARG, "%ld digits at %zu "
+                      "levels is more than %d images", count, ns, MAX_IMAGES);
     const TsApi *api = NULL;
     if (rc != DK_OK || (rc = cmd_api(cx, &api)) != DK_OK)
         return rc;
     ts_tensor *x = NULL;
-    if ((rc = clean_arg(cx, api, args[0], count, &x)) != DK_OK)
+    rc = clean_arg(cx, api, ADD_NOISE_IMAGES, args[ADD_NOISE_IMAGES], count,
+                   &x);
+    if (rc != DK_OK)
         return rc;
     ts_generator *g = rng_generator(api, cx->err);
     if (!g) {
@@ -236,15 +314,32 @@ static dk_status cmd_add_noise(CallCtx *cx, Value **args, Value **out)
     return to_image(cx, api, z, out);
 }
 
+enum { MEAN_DIGIT_DATA, MEAN_DIGIT_DIGIT };
+static const ArgSpec mean_digit_args[] = {
+    [MEAN_DIGIT_DATA] = {
+        .name = "data",
+        .types = VT_OBJECT,
+        .doc = "the dataset to average",
+        .objtype = "dataset",
+    },
+    [MEAN_DIGIT_DIGIT] = {
+        .name = "digit",
+        .types = VT_NUMBER | VT_NONE,
+        .default_src = "none",
+        .doc = "average only this digit's images; none: all",
+    },
+};
+
 /* The average image of a dataset: the fixed point of pure-noise training,
  * since the MSE-optimal answer to an input that says nothing is E[x]. */
 static dk_status cmd_mean_digit(CallCtx *cx, Value **args, Value **out)
 {
-    const Dataset *ds = dataset_of(args[0]);
+    const Dataset *ds = dataset_of(args[MEAN_DIGIT_DATA]);
     long digit = -1;
     dk_status rc = DK_OK;
-    if (args[1]->kind != VAL_NONE)
-        rc = int_arg(cx, 1, args[1], 0, ds->classes - 1, &digit);
+    if (args[MEAN_DIGIT_DIGIT]->kind != VAL_NONE)
+        rc = int_arg(cx, MEAN_DIGIT_DIGIT, args[MEAN_DIGIT_DIGIT], 0,
+                     ds->classes - 1, &digit);
     const TsApi *api = NULL;
     if (rc != DK_OK || (rc = cmd_api(cx, &api)) != DK_OK)
         return rc;
@@ -254,7 +349,7 @@ static dk_status cmd_mean_digit(CallCtx *cx, Value **args, Value **out)
     if (!sum || !mean) {
         free(sum);
         free(mean);
-        return cx_error(cx, -1, DK_ERR_OOM, "out of memory");
+        return cx_oom(cx);
     }
     long n = 0;
     for (int i = 0; i < ds->count; i++) {
@@ -279,33 +374,68 @@ static dk_status cmd_mean_digit(CallCtx *cx, Value **args, Value **out)
         return backend_error(api, st, cx->err);
     if (n == 0) {
         api->tensor_free(x);
-        return cx_error(cx, 1, DK_ERR_VALUE, "%s holds no image of digit %ld",
-                        ds->name, digit);
+        return cx_error(cx, MEAN_DIGIT_DIGIT, DK_ERR_VALUE, "%s holds no "
+                        "image of digit %ld", ds->name, digit);
     }
     return to_image(cx, api, x, out);
 }
 
+enum {
+    UNET_DENOISE_MODEL, UNET_DENOISE_IMAGES, UNET_DENOISE_SIGMA,
+    UNET_DENOISE_COUNT,
+};
+static const ArgSpec unet_denoise_args[] = {
+    [UNET_DENOISE_MODEL] = {
+        .name = "model",
+        .types = VT_OBJECT,
+        .doc = "a single-step denoiser",
+        .objtype = "model",
+    },
+    [UNET_DENOISE_IMAGES] = {
+        .name = "images",
+        .types = VT_OBJECT,
+        .doc = "a dataset (its first `count` digits) or gray 28x28 images",
+    },
+    [UNET_DENOISE_SIGMA] = {
+        .name = "sigma",
+        .types = VT_NUMBER | VT_LIST,
+        .default_src = "0.5",
+        .doc = "the noise level, or a list of them (OOD sweep of one digit)",
+    },
+    [UNET_DENOISE_COUNT] = {
+        .name = "count",
+        .types = VT_NUMBER,
+        .default_src = "8",
+        .doc = "digits taken from a dataset",
+    },
+};
+
 static dk_status cmd_unet_denoise(CallCtx *cx, Value **args, Value **out)
 {
-    Model *m = model_of(args[0]);
+    Model *m = model_of(args[UNET_DENOISE_MODEL]);
     if (m->cfg.kind != TS_UNET_PLAIN)
-        return cx_error(cx, 0, DK_ERR_ARG, "unet_denoise needs the single-step "
-                        "denoiser (unet \"denoiser\"), not a %s UNet",
-                        model_kind_name(m->cfg.kind));
+        return cx_error(cx, UNET_DENOISE_MODEL, DK_ERR_ARG, "unet_denoise "
+                        "needs the single-step denoiser (unet \"denoiser\"), "
+                        "not a %s UNet", model_kind_name(m->cfg.kind));
     long count = 8;
-    dk_status rc = int_arg(cx, 3, args[3], 1, MAX_IMAGES, &count);
+    dk_status rc = int_arg(cx, UNET_DENOISE_COUNT, args[UNET_DENOISE_COUNT], 1,
+                           MAX_IMAGES, &count);
     if (rc != DK_OK)
         return rc;
     /* sigma: one value, or a list (the OOD sweep of the first image) */
     double sig[64];
     size_t ns = 0;
-    if ((rc = sigmas_arg(cx, 2, args[2], sig, &ns)) != DK_OK)
+    rc = sigmas_arg(cx, UNET_DENOISE_SIGMA, args[UNET_DENOISE_SIGMA], sig,
+                    &ns);
+    if (rc != DK_OK)
         return rc;
     const TsApi *api = NULL;
     if ((rc = cmd_api(cx, &api)) != DK_OK)
         return rc;
     ts_tensor *x = NULL;
-    if ((rc = clean_arg(cx, api, args[1], ns > 1 ? 1 : count, &x)) != DK_OK)
+    rc = clean_arg(cx, api, UNET_DENOISE_IMAGES, args[UNET_DENOISE_IMAGES],
+                   ns > 1 ? 1 : count, &x);
+    if (rc != DK_OK)
         return rc;
     ts_generator *g = rng_generator(api, cx->err);
     ts_tensor *z = NULL, *y = NULL;
@@ -331,7 +461,7 @@ static dk_status cmd_unet_denoise(CallCtx *cx, Value **args, Value **out)
         rc = denoiser_apply(m, z, &y, cx->err);                      /* D(z) */
     Value *list = rc == DK_OK ? value_list_new(3) : NULL;
     if (rc == DK_OK && !list)
-        rc = cx_error(cx, -1, DK_ERR_OOM, "out of memory");
+        rc = cx_oom(cx);
     ts_tensor *parts[3] = {x, z, y};
     for (int i = 0; i < 3; i++) {
         Value *v = NULL;
@@ -351,68 +481,79 @@ static dk_status cmd_unet_denoise(CallCtx *cx, Value **args, Value **out)
     return DK_OK;
 }
 
-static const ArgSpec generate_args[] = {
-    {"model", VT_OBJECT, NULL, "a trained \"time\" or \"class\" UNet", "model"},
-    {"digits", VT_NUMBER | VT_LIST | VT_NONE | VT_STRING, "none",
-     "class model: a digit or a list of digits (none: 0..9; \"none\": "
-     "unconditional)", NULL},
-    {"per_digit", VT_NUMBER, "4", "class model: images of each digit", NULL},
-    {"count", VT_NUMBER, "40", "time model: how many images", NULL},
-    {"steps", VT_NUMBER | VT_NONE, "none", "Euler steps T (none: 300 for class, 50 for time)", NULL},
-    {"guidance", VT_NUMBER, "5", "classifier-free guidance scale γ (1: none)", NULL},
-};
-static const ArgSpec unet_denoise_args[] = {
-    {"model", VT_OBJECT, NULL, "a single-step denoiser", "model"},
-    {"images", VT_OBJECT, NULL, "a dataset (its first `count` digits) or gray 28x28 images", NULL},
-    {"sigma", VT_NUMBER | VT_LIST, "0.5", "the noise level, or a list of them (OOD sweep of one digit)", NULL},
-    {"count", VT_NUMBER, "8", "digits taken from a dataset", NULL},
-};
-
-static const ArgSpec add_noise_args[] = {
-    {"images", VT_OBJECT, NULL, "a dataset (its first `count` digits) or gray 28x28 images", NULL},
-    {"sigma", VT_NUMBER | VT_LIST, "[0, 0.2, 0.4, 0.5, 0.6, 0.8, 1]", "the noise levels", NULL},
-    {"count", VT_NUMBER, "5", "digits taken from a dataset", NULL},
-};
-static const ArgSpec mean_digit_args[] = {
-    {"data", VT_OBJECT, NULL, "the dataset to average", "dataset"},
-    {"digit", VT_NUMBER | VT_NONE, "none", "average only this digit's images; none: all", NULL},
-};
-
 static const Command commands[] = {
-    {"add_noise", "Models", "Noise digits at several levels: z = x + σε.",
-     "The noising process of section 1.2: each digit with fresh Gaussian "
-     "noise at each σ (no clipping; shown clamped to [0, 1]), from the "
-     "seeded stream (see `seed`). Returns one image batch with a row per "
-     "digit and a column per σ: `show r columns=7`.",
-     "seed 180\ntest_set = mnist \"test\"\nr = add_noise test_set count=3\n"
-     "show r columns=7",
-     add_noise_args, 3, 0, cmd_add_noise, 0},
-    {"mean_digit", "Models", "The average image of a dataset.",
-     "The pixel-wise mean of every image (or every image of one digit). A "
-     "denoiser trained on pure noise (`pure_noise=true`, section 1.2.3) "
-     "sees inputs that say nothing about the digit, so the output that "
-     "minimises its MSE is this mean: compare the two.",
-     "train_set = mnist \"train\"\nm = mean_digit train_set\nshow m",
-     mean_digit_args, 2, 0, cmd_mean_digit, 0},
-    {"generate", "Models", "Draw digits from a flow-matching model.",
-     "Algorithm 2 (time) or 4 (class): x ← x0 ~ N(0, I); for t = 0, 1/T, …, "
-     "(T−1)/T: x ← x + u(x, t)/T, from the seeded stream (see `seed`). With "
-     "a class model each step computes u = u_uncond + γ(u_cond − u_uncond), "
-     "the conditional and unconditional halves in ONE forward pass of twice "
-     "the images. Returns the batch as an image (clamped to [0, 1] for "
-     "display), per_digit rows of the digits.",
-     "seed 180\nmodel = unet \"class\" hidden=8\ngenerate model per_digit=1 steps=5",
-     generate_args, 6, 0, cmd_generate, 0},
-    {"unet_denoise", "Models", "Noise digits and denoise them in one step.",
-     "z = x + σε (no clipping), then the single-step denoiser D(z). Returns "
-     "[clean, noisy, denoised], three image batches for `show`. With a list "
-     "of σ the first digit is noised at each level: the out-of-distribution "
-     "test of section 1.2.2 (trained at σ = 0.5). A model trained with "
-     "`pure_noise=true` gets z = ε, the input it was trained on (section "
-     "1.2.3).",
-     "seed 180\ntest_set = mnist \"test\"\nmodel = unet \"denoiser\" hidden=8\n"
-     "r = unet_denoise model test_set sigma=[0, 0.2, 0.4, 0.5, 0.6, 0.8, 1]\nshow r",
-     unet_denoise_args, 4, 0, cmd_unet_denoise, 0},
+    {
+        .name = "add_noise",
+        .group = "Models",
+        .summary = "Noise digits at several levels: z = x + σε.",
+        .help = "The noising process of section 1.2: each digit with fresh "
+                "Gaussian noise at each σ (no clipping; shown clamped to [0, "
+                "1]), from the seeded stream (see `seed`). Returns one image "
+                "batch with a row per digit and a column per σ: `show r "
+                "columns=7`.",
+        .example = "seed 180\n"
+                   "test_set = mnist \"test\"\n"
+                   "r = add_noise test_set count=3\n"
+                   "show r columns=7",
+        .args = add_noise_args,
+        .nargs = ARRAY_LEN(add_noise_args),
+        .fn = cmd_add_noise,
+    },
+    {
+        .name = "mean_digit",
+        .group = "Models",
+        .summary = "The average image of a dataset.",
+        .help = "The pixel-wise mean of every image (or every image of one "
+                "digit). A denoiser trained on pure noise "
+                "(`pure_noise=true`, section 1.2.3) sees inputs that say "
+                "nothing about the digit, so the output that minimises its "
+                "MSE is this mean: compare the two.",
+        .example = "train_set = mnist \"train\"\n"
+                   "m = mean_digit train_set\n"
+                   "show m",
+        .args = mean_digit_args,
+        .nargs = ARRAY_LEN(mean_digit_args),
+        .fn = cmd_mean_digit,
+    },
+    {
+        .name = "generate",
+        .group = "Models",
+        .summary = "Draw digits from a flow-matching model.",
+        .help = "Algorithm 2 (time) or 4 (class): x ← x0 ~ N(0, I); for t = "
+                "0, 1/T, …, (T−1)/T: x ← x + u(x, t)/T, from the seeded "
+                "stream (see `seed`). With a class model each step computes "
+                "u = u_uncond + γ(u_cond − u_uncond), the conditional and "
+                "unconditional halves in ONE forward pass of twice the "
+                "images. Returns the batch as an image (clamped to [0, 1] "
+                "for display), per_digit rows of the digits.",
+        .example = "seed 180\n"
+                   "model = unet \"class\" hidden=8\n"
+                   "generate model per_digit=1 steps=5",
+        .args = generate_args,
+        .nargs = ARRAY_LEN(generate_args),
+        .fn = cmd_generate,
+    },
+    {
+        .name = "unet_denoise",
+        .group = "Models",
+        .summary = "Noise digits and denoise them in one step.",
+        .help = "z = x + σε (no clipping), then the single-step denoiser "
+                "D(z). Returns [clean, noisy, denoised], three image batches "
+                "for `show`. With a list of σ the first digit is noised at "
+                "each level: the out-of-distribution test of section 1.2.2 "
+                "(trained at σ = 0.5). A model trained with "
+                "`pure_noise=true` gets z = ε, the input it was trained on "
+                "(section 1.2.3).",
+        .example = "seed 180\n"
+                   "test_set = mnist \"test\"\n"
+                   "model = unet \"denoiser\" hidden=8\n"
+                   "r = unet_denoise model test_set sigma=[0, 0.2, 0.4, 0.5, "
+                   "0.6, 0.8, 1]\n"
+                   "show r",
+        .args = unet_denoise_args,
+        .nargs = ARRAY_LEN(unet_denoise_args),
+        .fn = cmd_unet_denoise,
+    },
 };
 
-const CommandTable cmd_sample_table = {commands, sizeof commands / sizeof commands[0]};
+const CommandTable cmd_sample_table = {commands, ARRAY_LEN(commands)};

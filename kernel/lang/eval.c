@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "../util/interrupt.h"
+#include "../util/utf8.h"
 #include "suggest.h"
 
 #define MAX_CMD_ARGS 16
@@ -22,16 +23,11 @@ typedef struct Ev {
 
 static dk_status eval(Ev *ev, const Node *n, Value **out);
 
-static dk_status oom(DkErr *err)
-{
-    return dk_err_set(err, DK_ERR_OOM, "out of memory");
-}
-
 /* Wrap a freshly made value (NULL means out of memory). */
 static dk_status give(Value *v, Value **out, DkErr *err)
 {
     *out = v;
-    return v ? DK_OK : oom(err);
+    return v ? DK_OK : dk_err_oom(err);
 }
 
 // ---- names ---------------------------------------------------------------
@@ -92,12 +88,12 @@ dk_status eval_range(const Interp *in, double from, double to,
     size_t n = (size_t)count;
     Value *list = value_list_new(n);
     if (!list)
-        return oom(err);
+        return dk_err_oom(err);
     for (size_t k = 0; k < n; k++) {
         Value *v = value_number(from + (double)k * step);
         if (!v) {
             value_unref(list);
-            return oom(err);
+            return dk_err_oom(err);
         }
         value_list_set(list, k, v);
     }
@@ -191,7 +187,7 @@ static dk_status concat(Ev *ev, const Node *n, const Value *a, const Value *b,
         }
         char *s = malloc(len + 1);
         if (!s)
-            return oom(ev->err);
+            return dk_err_oom(ev->err);
         memcpy(s, a->as.str.bytes, a->as.str.len);
         memcpy(s + a->as.str.len, b->as.str.bytes, b->as.str.len + 1);
         return give(value_string_take(s, len), out, ev->err);
@@ -205,7 +201,7 @@ static dk_status concat(Ev *ev, const Node *n, const Value *a, const Value *b,
     }
     Value *list = value_list_new(na + nb);
     if (!list)
-        return oom(ev->err);
+        return dk_err_oom(ev->err);
     for (size_t i = 0; i < na; i++)
         value_list_set(list, i, value_ref(a->as.list.items[i]));
     for (size_t i = 0; i < nb; i++)
@@ -237,7 +233,7 @@ static dk_status repeat(Ev *ev, const Node *n, const Value *a, double times,
     if (is_str) {
         char *s = malloc(total + 1);
         if (!s)
-            return oom(ev->err);
+            return dk_err_oom(ev->err);
         for (size_t i = 0; i < k; i++)
             memcpy(s + i * unit, a->as.str.bytes, unit);
         s[total] = '\0';
@@ -245,7 +241,7 @@ static dk_status repeat(Ev *ev, const Node *n, const Value *a, double times,
     }
     Value *list = value_list_new(total);
     if (!list)
-        return oom(ev->err);
+        return dk_err_oom(ev->err);
     for (size_t i = 0; i < total; i++)
         value_list_set(list, i, value_ref(a->as.list.items[i % unit]));
     *out = list;
@@ -386,19 +382,6 @@ static dk_status eval_unary(Ev *ev, const Node *n, Value **out)
 
 // ---- indexing and fields -------------------------------------------------
 
-/* Byte offset of code point i in s (i < number of code points). */
-static size_t utf8_offset(const char *s, size_t n, size_t i)
-{
-    size_t k = 0;
-    for (size_t b = 0; b < n; b++) {
-        if (((unsigned char)s[b] & 0xC0) == 0x80)
-            continue;
-        if (k++ == i)
-            return b;
-    }
-    return n;
-}
-
 static dk_status index_values(Ev *ev, const Node *n, const Value *obj,
                               const Value *ix, Value **out)
 {
@@ -449,9 +432,11 @@ static dk_status index_values(Ev *ev, const Node *n, const Value *obj,
         *out = value_ref(obj->as.list.items[k]);
         return DK_OK;
     }
+    /* A string value is NUL-terminated and holds no NUL before its end
+     * (its text comes from the cell or from C strings). */
     const char *s = obj->as.str.bytes;
-    size_t a = utf8_offset(s, obj->as.str.len, k);
-    size_t b = utf8_offset(s, obj->as.str.len, k + 1);
+    size_t a = utf8_byte_offset(s, k);
+    size_t b = utf8_byte_offset(s, k + 1);
     return give(value_string(s + a, b - a), out, ev->err);
 }
 
@@ -620,7 +605,7 @@ static dk_status eval_args(Ev *ev, const Node *n, size_t npos, Value **argv,
     if (cmd->variadic) {
         rest = value_list_new(npos > fixed ? npos - fixed : 0);
         if (!rest)
-            return oom(ev->err);
+            return dk_err_oom(ev->err);
     }
     size_t pos = 0;
     for (size_t k = 0; k < n->as.call.n; k++) {
@@ -722,7 +707,7 @@ static dk_status eval_list(Ev *ev, const Node *n, Value **out)
 {
     Value *list = value_list_new(n->as.list.n);
     if (!list)
-        return oom(ev->err);
+        return dk_err_oom(ev->err);
     for (size_t i = 0; i < n->as.list.n; i++) {
         Value *v;
         dk_status st = eval(ev, n->as.list.items[i], &v);
@@ -775,7 +760,7 @@ static dk_status eval(Ev *ev, const Node *n, Value **out)
         if (st)
             return st;
         if (vars_set(ev->in->vars, n->as.assign.name, v))
-            return oom(ev->err);
+            return dk_err_oom(ev->err);
         *out = value_none();
         return DK_OK;
     }
@@ -831,7 +816,7 @@ dk_status eval_constant(const char *src, Value **out, DkErr *err)
     *out = NULL;
     Interp *in = interp_new();
     if (!in)
-        return oom(err);
+        return dk_err_oom(err);
     Program prog;
     eval_parse(in, src, 1, &prog);
     dk_status st = parser_report(&prog, err);

@@ -13,6 +13,8 @@
 #ifndef DK_EVAL_H
 #define DK_EVAL_H
 
+#include <stdint.h>
+
 #include "ast.h"
 #include "interp.h"
 #include "lexer.h"
@@ -23,6 +25,21 @@
 #define EVAL_MAX_ITEMS 10000000u     /* items in one list */
 #define EVAL_MAX_BYTES (256u << 20)  /* bytes in one string */
 
+/* The stream an unseeded `sample_digits` draws its permutations from
+ * (cmd_data.c): a base seed, taken from the last `seed` (diffusion/rng.h)
+ * or picked once, and the number of draws taken since. */
+typedef struct DrawStream {
+    uint64_t base;     /* the stream's seed */
+    uint64_t calls;    /* draws taken from it */
+    uint64_t seen;     /* the `seed` value base was taken from */
+    int have;          /* base is set */
+    int had_seed;      /* base came from `seed` (else it was picked) */
+} DrawStream;
+
+/* Random state: the interpreter holds the language's own (DrawStream);
+ * the tensor generator that `seed` seeds and forward, generate, add_noise
+ * and unet_denoise draw from is diffusion/rng.c's, process-wide, because
+ * the diffusion layer draws from it directly (forward_many). */
 struct Interp {
     VarTable *vars;
     Arena arena;       /* the tree of the cell being run; reset per cell */
@@ -30,6 +47,7 @@ struct Interp {
     int sandbox;       /* interp_set_sandbox: no blocking, small limits */
     size_t max_items;
     size_t max_bytes;
+    DrawStream digits; /* sample_digits without seed= */
 };
 
 /* Lex and parse src into in's arena (after resetting it).  `expression`

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../util/utf8.h"
 #include "backend/backend.h"
 #include "cmd_help.h"
 #include "eval.h"
@@ -77,7 +78,7 @@ dk_status interp_execute(Interp *in, const char *code, const Outlet *out,
     if (last && last->kind != VAL_NONE) {
         *result = value_bundle(last);
         if (!*result)
-            st = dk_err_set(err, DK_ERR_OOM, "out of memory");
+            st = dk_err_oom(err);
     }
     value_unref(last);
     return st;
@@ -102,7 +103,7 @@ dk_status interp_eval_expression(Interp *in, const char *expr,
         return st;
     *bundle = value_bundle(v ? v : value_none());
     value_unref(v);
-    return *bundle ? DK_OK : dk_err_set(err, DK_ERR_OOM, "out of memory");
+    return *bundle ? DK_OK : dk_err_oom(err);
 }
 
 // ---- tracebacks ----------------------------------------------------------
@@ -140,7 +141,7 @@ static unsigned decode(const char **p)
     if (n > 1) {
         cp &= 0x3Fu >> (n - 1);
         for (size_t i = 1; i < n; i++) {
-            if ((s[i] & 0xC0) != 0x80) {
+            if (!utf8_is_cont(s[i])) {
                 *p += 1;
                 return 0xFFFD;
             }

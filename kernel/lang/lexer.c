@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../util/utf8.h"
+
 /* ORDER: TOK_TRUE .. TOK_BY */
 const char *const lexer_keywords[] = {"true", "false", "none", "and",
                                       "or",   "not",   "by",   NULL};
@@ -50,7 +52,7 @@ static void advance(Lexer *lx)
     if (c == '\n') {
         lx->line++;
         lx->col = 1;
-    } else if ((c & 0xC0) != 0x80) {
+    } else if (!utf8_is_cont(c)) {
         lx->col++;
     }
 }
@@ -212,7 +214,7 @@ static TokenType scan_operator(Lexer *lx)
 static void skip_char(Lexer *lx)
 {
     advance(lx);
-    while (((unsigned char)peek(lx, 0) & 0xC0) == 0x80)
+    while (utf8_is_cont((unsigned char)peek(lx, 0)))
         advance(lx);
 }
 

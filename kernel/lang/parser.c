@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../util/utf8.h"
 #include "suggest.h"
 #include "value.h"
 
@@ -85,7 +86,7 @@ static Token token_inside(const P *p, const Token *t, size_t start, size_t len)
         if (c == '\n') {
             r.line++;
             r.col = 1;
-        } else if ((c & 0xC0) != 0x80) {
+        } else if (!utf8_is_cont(c)) {
             r.col++;
         }
     }

@@ -5,11 +5,14 @@
  */
 #include "registry.h"
 
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "../backend/backend.h"
+#include "../util/array.h"
 #include "eval.h"
 
 /* Every command file's table, in one place. */
@@ -48,7 +51,7 @@ static void init(void)
     if (ready)
         return;
     ncommands = 0;
-    for (size_t t = 0; t < sizeof tables / sizeof tables[0]; t++)
+    for (size_t t = 0; t < ARRAY_LEN(tables); t++)
         for (size_t i = 0; i < tables[t]->count && ncommands < MAX_COMMANDS; i++)
             sorted[ncommands++] = &tables[t]->commands[i];
     qsort(sorted, ncommands, sizeof sorted[0], cmp_commands);
@@ -268,3 +271,32 @@ char *cx_input(CallCtx *cx, const char *prompt, int password)
 }
 
 int cx_sandboxed(const CallCtx *cx) { return cx->in && cx->in->sandbox; }
+
+dk_status cx_oom(CallCtx *cx)
+{
+    dk_err_oom(cx->err);
+    dk_err_at(cx->err, cx->span);
+    return DK_ERR_OOM;
+}
+
+dk_status cmd_api(CallCtx *cx, const TsApi **api)
+{
+    dk_status rc = backend_get(api, cx->err);
+    if (rc != DK_OK)
+        dk_err_at(cx->err, cx->span);
+    return rc;
+}
+
+dk_status int_arg(CallCtx *cx, int arg, const Value *v, long lo, long hi,
+                  long *out)
+{
+    const char *name = cx->cmd->args[arg].name;
+    if (v->kind != VAL_NUMBER || v->as.number != floor(v->as.number))
+        return cx_error(cx, arg, DK_ERR_ARG, "%s must be a whole number, "
+                        "not %s", name, value_type_name(v));
+    if (v->as.number < (double)lo || v->as.number > (double)hi)
+        return cx_error(cx, arg, DK_ERR_ARG, "%s=%g is not in %ld..%ld", name,
+                        v->as.number, lo, hi);
+    *out = (long)v->as.number;
+    return DK_OK;
+}

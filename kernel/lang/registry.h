@@ -1,34 +1,56 @@
 /*
  * registry.h: the commands of the language, as data.
  *
- * A command (`print`, `sleep`, later `noise`, `sample`, ...) is a Command
- * struct: its name, its group in `help`, a one-line summary, a paragraph of
- * help, an example cell, the specs of its arguments and a handler.  Each
- * command file (cmd_core.c, cmd_output.c, cmd_help.c, later cmd_image.c
- * ...) exports one CommandTable; registry.c lists the tables in one place.
+ * A command (`print`, `sleep`, `forward`, `sample_digits`, ...) is a
+ * Command struct: its name, its group in `help`, a one-line summary, a
+ * paragraph of help, an example cell, the specs of its arguments and a
+ * handler.  Each command file (cmd_core.c, cmd_output.c, cmd_image.c, ...)
+ * exports one CommandTable; registry.c lists the tables in one place.
  * The same data drives the parser (is this name a command?), the evaluator
  * (binding and checking arguments), `help`, completion, inspection,
  * interp_reference_markdown() and interp_commands_json().
  *
  * Adding a command file:
- *   1. In kernel/lang/cmd_foo.c write the handlers and
- *        static const ArgSpec noise_args[] = {
- *            {"image", VT_OBJECT, NULL, "the clean image", "image"},
- *            {"t", VT_NUMBER, "500", "timestep, 0..999", NULL},
+ *   1. In kernel/lang/cmd_foo.c write, for each command (here a made-up
+ *      `blend`), an enum naming its arguments' indices, their specs
+ *      designated by those names, and the handler, which indexes args by
+ *      name (args[BLEND_T], never args[2]):
+ *        enum { BLEND_A, BLEND_B, BLEND_T };
+ *        static const ArgSpec blend_args[] = {
+ *            [BLEND_A] = {.name = "a", .types = VT_OBJECT,
+ *                         .doc = "the first image", .objtype = "image"},
+ *            [BLEND_B] = {.name = "b", .types = VT_OBJECT,
+ *                         .doc = "the second image", .objtype = "image"},
+ *            [BLEND_T] = {.name = "t", .types = VT_NUMBER,
+ *                         .default_src = "0.5", .doc = "b's share, 0..1"},
  *        };
+ *        static dk_status cmd_blend(CallCtx *cx, Value **args, Value **out)
+ *        {
+ *            double t = args[BLEND_T]->as.number;
+ *            if (!(t >= 0 && t <= 1))
+ *                return cx_error(cx, BLEND_T, DK_ERR_ARG, "t=%g is not in "
+ *                                "0..1", t);
+ *            ...
+ *        }
+ *      and at the end of the file the table, counts taken from the arrays
+ *      (util/array.h) so they cannot drift from what is typed into them:
  *        static const Command commands[] = {
- *            {"noise", "Forward process", "Add noise ...", "help ...",
- *             "x = noise img t=250", noise_args, 2, 0, cmd_noise, 0},
+ *            {.name = "blend", .group = "Images",
+ *             .summary = "Mix two images.", .help = "...",
+ *             .example = "blend a b t=0.25", .args = blend_args,
+ *             .nargs = ARRAY_LEN(blend_args), .fn = cmd_blend},
  *        };
- *        const CommandTable cmd_foo_table = {commands, 1};
+ *        const CommandTable cmd_foo_table = {commands, ARRAY_LEN(commands)};
+ *      Fields left out are zero: no default (a required argument), any
+ *      object type, not variadic, no flags.
  *   2. Declare `extern const CommandTable cmd_foo_table;` below and add
  *      &cmd_foo_table to the list in registry.c.
  *   3. Run scripts/update-reference.sh (the reference test checks it).
  *
- * Calling convention.  A user writes `noise img t=250`: positional
+ * Calling convention.  A user writes `blend a b t=0.25`: positional
  * arguments fill the specs in order, keyword arguments fill them by name,
  * missing ones take their default (source text in this language, e.g.
- * "500", "false", "[1, 2]", "none", evaluated once and cached), and a spec
+ * "0.5", "false", "[1, 2]", "none", evaluated once and cached), and a spec
  * with no default is required.  The evaluator reports arity, type and
  * unknown-keyword errors itself, with the command's usage line as hint, so
  * a handler receives exactly `nargs` values of accepted types in spec
@@ -40,7 +62,7 @@
  *
  * Handler contract: dk_status fn(CallCtx *cx, Value **args, Value **out).
  *   - args[i] are BORROWED; never NULL; args[i] is none only when none was
- *     given or is the default.
+ *     given or is the default.  Index them by the command's enum.
  *   - On success set *out to a NEW reference, or leave it NULL for "no
  *     value" (shown as nothing; the statement's value is none).
  *   - On failure return the status from cx_error (or dk_err_set on
@@ -77,6 +99,11 @@ typedef struct ArgSpec {
 } ArgSpec;
 
 typedef struct CallCtx CallCtx;
+/* The libtorch API (backend/backend.h) and an image tensor
+ * (diffusion/image.h), for the helpers below; command files that use
+ * them include those headers. */
+typedef struct TsApi TsApi;
+typedef struct DImage DImage;
 typedef dk_status (*CommandFn)(CallCtx *cx, Value **args, Value **out);
 
 /* Flags of a Command. */
@@ -165,5 +192,33 @@ void cx_clear(CallCtx *cx, int wait);
 char *cx_input(CallCtx *cx, const char *prompt, int password);
 /* Non-zero when the interpreter may not block (fuzzing, tests). */
 int cx_sandboxed(const CallCtx *cx);
+
+/* Report running out of memory (DK_ERR_OOM "out of memory", dk_err_oom)
+ * at the whole call; returns DK_ERR_OOM.  For `return *out ? DK_OK :
+ * cx_oom(cx);` after a constructor that failed. */
+dk_status cx_oom(CallCtx *cx);
+
+/* Load the libtorch backend (first use: a second or two) into *api
+ * (borrowed, valid for the life of the process).  A failure (the backend
+ * is not installed or does not load: DK_ERR_TORCH with a hint) is
+ * reported as an error of the whole call; *api is then NULL. */
+dk_status cmd_api(CallCtx *cx, const TsApi **api);
+
+/* Argument `arg` (spec index) as an integer in lo..hi into *out.  A value
+ * that is not a whole number, or is out of range, is DK_ERR_ARG naming
+ * the argument, at its span; *out is then unchanged.  v is usually
+ * args[arg], or an item of it. */
+dk_status int_arg(CallCtx *cx, int arg, const Value *v, long lo, long hi,
+                  long *out);
+
+/* Argument `arg` (spec index) as a list of images: one image, or a list
+ * of images (a list nested one level deeper is flattened, so `show noisy
+ * blurred` works).  On success *out is a malloc'd array the caller frees,
+ * its n >= 1 items borrowed from v (valid while v lives).  Otherwise
+ * DK_ERR_TYPE naming the argument and the bad item, DK_ERR_ARG when it
+ * holds no image, or DK_ERR_OOM; *out is then NULL and *n 0.  Defined in
+ * cmd_image.c, beside the image type. */
+dk_status images_arg(CallCtx *cx, int arg, const Value *v,
+                     const DImage ***out, size_t *n);
 
 #endif

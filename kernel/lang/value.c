@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../util/utf8.h"
 #include "strbuf.h"
 
 /* Lists longer than this are shown as their first and last few items. */
@@ -227,7 +228,7 @@ size_t value_utf8_len(const char *s, size_t n)
 {
     size_t count = 0;
     for (size_t i = 0; i < n; i++)
-        if (((unsigned char)s[i] & 0xC0) != 0x80)
+        if (!utf8_is_cont((unsigned char)s[i]))
             count++;
     return count;
 }
@@ -353,7 +354,7 @@ char *value_summary(const Value *v)
     size_t cut = strcspn(text, "\n");
     if (cut > 60) {
         cut = 60;
-        while (cut > 0 && ((unsigned char)text[cut] & 0xC0) == 0x80)
+        while (cut > 0 && utf8_is_cont((unsigned char)text[cut]))
             cut--;
     }
     if (text[cut] == '\0')
@@ -394,7 +395,7 @@ static size_t utf8_valid(const unsigned char *s)
              : s[0] >= 0xC2 && s[0] < 0xE0  ? 2
                                             : 0;
     for (size_t i = 1; i < n; i++)
-        if ((s[i] & 0xC0) != 0x80)
+        if (!utf8_is_cont(s[i]))
             return 0;
     if (n == 3 && s[0] == 0xE0 && s[1] < 0xA0)
         return 0; /* overlong */

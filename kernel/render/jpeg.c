@@ -178,7 +178,7 @@ dk_status jpeg_encode(const RImage *im, int quality, uint8_t **out,
         size_t n = (size_t)im->w * (size_t)im->h;
         rgb = malloc(n * 3);
         if (!rgb)
-            return dk_err_set(err, DK_ERR_OOM, "out of memory");
+            return dk_err_oom(err);
         for (size_t i = 0; i < n; i++)
             memcpy(rgb + i * 3, im->px + i * 4, 3);
     }

@@ -28,11 +28,6 @@ json_t *mime_string(const char *s)
     return j;
 }
 
-static dk_status oom(DkErr *err, const char *what)
-{
-    return dk_err_set(err, DK_ERR_OOM, "out of memory building %s", what);
-}
-
 /* PNG of im as base64 after an optional prefix. */
 static char *png_text(const RImage *im, const char *prefix, DkErr *err)
 {
@@ -44,7 +39,7 @@ static char *png_text(const RImage *im, const char *prefix, DkErr *err)
     free(png);
     if (!b64 || !prefix[0]) {
         if (!b64)
-            oom(err, "a PNG");
+            dk_err_oom(err);
         return b64;
     }
     Buf b = {0};
@@ -53,7 +48,7 @@ static char *png_text(const RImage *im, const char *prefix, DkErr *err)
     free(b64);
     char *out = buf_detach(&b, NULL);
     if (!out)
-        oom(err, "a data URI");
+        dk_err_oom(err);
     return out;
 }
 
@@ -71,7 +66,7 @@ dk_status mime_add_json(json_t *data, const char *mime, json_t *value,
                         DkErr *err)
 {
     if (!value || json_object_set_new(data, mime, value) != 0)
-        return oom(err, mime);
+        return dk_err_oom(err);
     return DK_OK;
 }
 

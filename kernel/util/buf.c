@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "utf8.h"
+
 int buf_reserve(Buf *b, size_t extra)
 {
     if (b->oom)
@@ -88,7 +90,7 @@ int buf_utf8_len(const char *s)
     else
         return 0;
     for (int i = 1; i < n; i++) {
-        if ((p[i] & 0xC0) != 0x80)
+        if (!utf8_is_cont(p[i]))
             return 0;  /* also stops at the NUL */
         cp = (cp << 6) | (p[i] & 0x3Fu);
     }

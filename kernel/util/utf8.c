@@ -3,14 +3,11 @@
  */
 #include "utf8.h"
 
-/* A continuation byte (10xxxxxx) does not start a code point. */
-static int starts_codepoint(unsigned char c) { return (c & 0xC0) != 0x80; }
-
 size_t utf8_byte_offset(const char *s, size_t cp)
 {
     size_t i = 0;
     for (; s[i]; i++) {
-        if (starts_codepoint((unsigned char)s[i])) {
+        if (!utf8_is_cont((unsigned char)s[i])) {
             if (cp == 0)
                 return i;
             cp--;
@@ -23,6 +20,6 @@ size_t utf8_codepoints(const char *s, size_t bytes)
 {
     size_t n = 0;
     for (size_t i = 0; i < bytes && s[i]; i++)
-        n += starts_codepoint((unsigned char)s[i]);
+        n += !utf8_is_cont((unsigned char)s[i]);
     return n;
 }
