@@ -1,7 +1,7 @@
 /*
  * a1_1_forward.h: the forward process, CS180 Part A 1.1.
  *
- * shared/spec/partA-deepfloyd.md §4.2: a clean image x0 is noised to
+ * docs/part-a.md §1.1: a clean image x0 is noised to
  * timestep t in one jump,
  *     x_t = sqrt(ᾱ_t) x0 + sqrt(1 - ᾱ_t) eps,   eps ~ N(0, I),
  * with ᾱ_t from the cosine schedule (schedule.h) and eps drawn from the

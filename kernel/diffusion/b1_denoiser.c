@@ -1,6 +1,6 @@
 /*
  * b1_denoiser.c: the single-step denoiser (see b1_denoiser.h; spec:
- * shared/spec/partB-mnist.md §5.1).  The course's training loop:
+ * docs/part-b.md, "The single-step denoiser").  The course's training loop:
  *
  *     for x, _ in loader:                 # x: [B, 1, 28, 28] in [0, 1]
  *         z = x + sigma * torch.randn_like(x)

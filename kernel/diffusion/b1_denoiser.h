@@ -1,6 +1,6 @@
 /*
  * b1_denoiser.h: Part 1 of CS180 Part B, the single-step denoiser
- * (shared/spec/partB-mnist.md §5.1).
+ * (docs/part-b.md, "The single-step denoiser").
  *
  * A plain UNet D maps a noisy digit z = x + sigma*eps (eps ~ N(0, I), x in
  * [0, 1], no clipping) back to x, trained on the MSE ||D(z) - x||^2; with

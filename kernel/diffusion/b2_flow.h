@@ -1,6 +1,6 @@
 /*
  * b2_flow.h: Part 2 of CS180 Part B, flow matching with time- and
- * class-conditioned UNets (shared/spec/partB-mnist.md §5.2).
+ * class-conditioned UNets (docs/part-b.md, "Flow matching").
  *
  *   training (Algorithms 1 and 3): x1 a clean batch, x0 ~ N(0, I),
  *     t ~ U[0, 1] per image, x_t = (1 - t) x0 + t x1, target u = x1 - x0;

@@ -3,8 +3,8 @@
  *
  * A DImage is a float32 tensor of shape (N, C, H, W) on the chosen device
  * (N images of C channels, H rows, W columns; N is usually 1).  Pixel
- * values follow the course's convention (shared/spec/partA-deepfloyd.md
- * §4.0): photographs are mapped from [0, 1] to [-1, 1] by 2x - 1, which is
+ * values follow the course's convention (docs/part-a.md,
+ * "The schedule"): photographs are mapped from [0, 1] to [-1, 1] by 2x - 1, which is
  * what DeepFloyd's UNet expects, and shown as x/2 + 0.5 clipped to [0, 1].
  * A mask (DImage.mask = 1) instead holds values in [0, 1] with C = 1:
  * 1 where new content is wanted, 0 where the original is kept (§4.9).

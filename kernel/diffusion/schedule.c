@@ -1,6 +1,6 @@
 /*
  * schedule.c: the cosine ("squaredcos_cap_v2") noise schedule (see
- * schedule.h; spec: shared/spec/partA-deepfloyd.md §3).
+ * schedule.h and docs/part-a.md, "The schedule").
  *
  * diffusers, betas_for_alpha_bar(1000, alpha_transform_type="cosine"):
  *   for i in range(T):

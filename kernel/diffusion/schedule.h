@@ -1,7 +1,7 @@
 /*
  * schedule.h: the noise schedule of DeepFloyd IF stage I, as a table.
  *
- * shared/spec/partA-deepfloyd.md §3: diffusers' DDPMScheduler with
+ * docs/part-a.md, "The schedule": diffusers' DDPMScheduler with
  * beta_schedule "squaredcos_cap_v2" and T = 1000 training steps.  The
  * course only ever reads alphas_cumprod[t] (written ᾱ_t), for t in 0..999:
  *   x_t = sqrt(ᾱ_t) x0 + sqrt(1 - ᾱ_t) eps.

@@ -1,5 +1,5 @@
 /*
- * unet.cpp: the Part B UNets of CS180 (shared/spec/partB-mnist.md §2-4),
+ * unet.cpp: the Part B UNets of CS180 (docs/part-b.md, "The UNets"),
  * their Adam optimizer and one fused training step, behind ts.h.
  *
  * Every composite operation is an Seq of its parts, in the

@@ -4,7 +4,7 @@
 Runs with Debian's /usr/bin/python3 and python3-torch (libtorch 1.13, the
 same build the kernel's backend links), so a driver can divide the
 kernel's figures by these.  The three Part B models are built exactly as
-shared/spec/partB-mnist.md §2-4 defines them:
+docs/part-b.md ("The UNets") defines them:
 
   denoiser  unconditional UNet, D = 128: the single-step denoiser
             (z = x + 0.5 eps, MSE to x), batch 256, Adam 1e-4

@@ -1,6 +1,6 @@
 /*
  * test_schedule.c: the cosine noise schedule against the sanity table of
- * shared/spec/partA-deepfloyd.md §3 (values computed there in double
+ * docs/part-a.md ("The schedule"; values computed in double
  * precision), the beta cap, and the float32 storage rules.
  */
 #include "check.h"

@@ -1,7 +1,7 @@
 /*
  * test_unet.c: the Part B UNets of the shim (kernel/shim/unet.cpp).
  *
- * Checks the parameter counts against shared/spec/partB-mnist.md §3, the
+ * Checks the parameter counts against docs/part-b.md ("The UNets"), the
  * state_dict names, forward shapes and argument checks, and that a few
  * dozen Adam steps of the fused training step fit a fixed batch (the
  * loss falls by at least 5x), with and without gradient clipping.
