@@ -121,7 +121,8 @@ ts_tensor *to_device_of(Expr *s, const ts_tensor *t, const ts_tensor *like)
     ts_status st = s->api->tensor_device(like, &device);
     if (st != TS_OK)
         return expr_call(s, st, NULL);
-    return expr_call(s, s->api->tensor_to_device(&r, t, device), r);
+    st = s->api->tensor_to_device(&r, t, device);
+    return expr_call(s, st, r);
 }
 
 ts_tensor *rand_shape(Expr *s, const int64_t *shape, int ndim, ts_generator *g)
@@ -129,8 +130,9 @@ ts_tensor *rand_shape(Expr *s, const int64_t *shape, int ndim, ts_generator *g)
     ts_tensor *r = NULL;
     if (s->status != DK_OK)
         return NULL;
-    return expr_call(s, s->api->tensor_rand(&r, shape, ndim, TS_F32,
-                                            TS_DEVICE_DEFAULT, g), r);
+    ts_status st = s->api->tensor_rand(&r, shape, ndim, TS_F32,
+                                            TS_DEVICE_DEFAULT, g);
+    return expr_call(s, st, r);
 }
 
 ts_tensor *full(Expr *s, const int64_t *shape, int ndim, double v)
@@ -138,8 +140,9 @@ ts_tensor *full(Expr *s, const int64_t *shape, int ndim, double v)
     ts_tensor *r = NULL;
     if (s->status != DK_OK)
         return NULL;
-    return expr_call(s, s->api->tensor_full(&r, shape, ndim, v, TS_F32,
-                                            TS_DEVICE_DEFAULT), r);
+    ts_status st = s->api->tensor_full(&r, shape, ndim, v, TS_F32,
+                                            TS_DEVICE_DEFAULT);
+    return expr_call(s, st, r);
 }
 
 ts_tensor *from_host(Expr *s, const void *data, const int64_t *shape,
@@ -148,7 +151,8 @@ ts_tensor *from_host(Expr *s, const void *data, const int64_t *shape,
     ts_tensor *r = NULL;
     if (s->status != DK_OK)
         return NULL;
-    return expr_call(s, s->api->tensor_from_data(&r, data, shape, ndim, dtype), r);
+    ts_status st = s->api->tensor_from_data(&r, data, shape, ndim, dtype);
+    return expr_call(s, st, r);
 }
 
 int64_t dim_size(Expr *s, const ts_tensor *x, int dim)

@@ -73,9 +73,11 @@ static inline int expr_failed(const Expr *s) { return s->status != DK_OK; }
 /* ---- the operations (each returns a scope-owned tensor or NULL) -------- */
 
 /* Record the result of one shim call: the wrappers below use it, and an
- * algorithm may too for a shim call of its own:
+ * algorithm may too for a shim call of its own (make the call first:
+ * the order of a function's arguments is unspecified in C):
  *     ts_tensor *t = NULL;
- *     if (!expr_failed(s)) t = expr_call(s, api->x(&t, ...), t);  */
+ *     ts_status st = api->x(&t, ...);
+ *     t = expr_call(s, st, t);  */
 ts_tensor *expr_call(Expr *s, ts_status st, ts_tensor *t);
 
 /* 1 when the scope may go on and every input is there. */
@@ -84,16 +86,17 @@ static inline int expr_ok(const Expr *s, const ts_tensor *a, const ts_tensor *b)
     return s->status == DK_OK && a && b;
 }
 
-#define EXPR_OP1(a, call)                                                    \
-    do {                                                                     \
-        ts_tensor *r_ = NULL;                                                \
-        return expr_ok(s, a, a) ? expr_call(s, s->api->call, r_) : NULL;    \
-    } while (0)
+/* The call runs before r_ is read: C leaves the order of a function's
+ * arguments open, so the call cannot be an argument beside r_. */
 #define EXPR_OP2(a, b, call)                                                 \
     do {                                                                     \
         ts_tensor *r_ = NULL;                                                \
-        return expr_ok(s, a, b) ? expr_call(s, s->api->call, r_) : NULL;    \
+        if (!expr_ok(s, a, b))                                               \
+            return NULL;                                                     \
+        ts_status st_ = s->api->call;                                        \
+        return expr_call(s, st_, r_);                                        \
     } while (0)
+#define EXPR_OP1(a, call) EXPR_OP2(a, a, call)
 
 /* a + b, a - b, a * b, a / b: element-wise, broadcasting as PyTorch. */
 static inline ts_tensor *add(Expr *s, const ts_tensor *a, const ts_tensor *b)

@@ -139,5 +139,6 @@ ts_tensor *model_forward(Expr *s, const Model *m, const ts_tensor *x,
     ts_tensor *u = NULL;
     if (expr_failed(s) || !x)
         return NULL;
-    return expr_call(s, m->api->unet_forward(&u, m->net, x, t, c, mask), u);
+    ts_status st = m->api->unet_forward(&u, m->net, x, t, c, mask);
+    return expr_call(s, st, u);
 }

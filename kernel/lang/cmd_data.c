@@ -18,6 +18,7 @@
 #include "../diffusion/rng.h"
 #include "../render/grid.h"
 #include "../util/array.h"
+#include "cmd_image.h"
 #include "eval.h"
 #include "registry.h"
 
@@ -326,9 +327,94 @@ static dk_status cmd_sample_digits(CallCtx *cx, Value **args, Value **out)
     return DK_OK;
 }
 
+/* ---- digits ------------------------------------------------------------------ */
+
+enum { DIGITS_DATA, DIGITS_N, DIGITS_START, DIGITS_DIGIT };
+static const ArgSpec digits_args[] = {
+    [DIGITS_DATA] = {.name = "data", .types = VT_OBJECT, .objtype = "dataset",
+                     .doc = "the data set to take from"},
+    [DIGITS_N] = {.name = "n", .types = VT_NUMBER, .default_src = "1",
+                  .doc = "how many images"},
+    [DIGITS_START] = {.name = "start", .types = VT_NUMBER, .default_src = "0",
+                      .doc = "the index of the first (counted among `digit`'s only, when given)"},
+    [DIGITS_DIGIT] = {.name = "digit", .types = VT_NONE | VT_NUMBER,
+                      .default_src = "none", .doc = "only images of this label"},
+};
+
+/* The indices of n images from `start` on, of one label or any (-1). */
+static int pick_digits(const Dataset *ds, long start, long n, long digit,
+                       uint32_t *idx)
+{
+    long seen = 0, got = 0;
+    for (int i = 0; i < ds->count && got < n; i++) {
+        if (digit >= 0 && ds->labels[i] != digit)
+            continue;
+        if (seen++ >= start)
+            idx[got++] = (uint32_t)i;
+    }
+    return (int)got;
+}
+
+static dk_status cmd_digits(CallCtx *cx, Value **args, Value **out)
+{
+    const Dataset *ds = dataset_of(args[DIGITS_DATA]);
+    const TsApi *api = NULL;
+    long n = 0, start = 0, digit = -1;
+    dk_status rc = int_arg(cx, DIGITS_N, args[DIGITS_N], 1, 4096, &n);
+    if (rc == DK_OK)
+        rc = int_arg(cx, DIGITS_START, args[DIGITS_START], 0, ds->count - 1, &start);
+    if (rc == DK_OK && args[DIGITS_DIGIT]->kind == VAL_NUMBER)
+        rc = int_arg(cx, DIGITS_DIGIT, args[DIGITS_DIGIT], 0, ds->classes - 1, &digit);
+    if (rc == DK_OK)
+        rc = cmd_api(cx, &api);
+    if (rc != DK_OK)
+        return rc;
+    uint32_t *idx = malloc((size_t)n * sizeof *idx);
+    float *px = malloc((size_t)n * (size_t)(ds->h * ds->w) * sizeof *px);
+    if (!idx || !px) {
+        free(idx);
+        free(px);
+        return cx_oom(cx);
+    }
+    int got = pick_digits(ds, start, n, digit, idx);
+    if (got < n) {
+        free(idx);
+        free(px);
+        return cx_error(cx, DIGITS_N, DK_ERR_ARG, "%s has only %d such images "
+                        "from %ld on", ds->name, got, start);
+    }
+    dataset_batch(ds, idx, got, px, NULL);
+    for (size_t i = 0; i < (size_t)got * (size_t)(ds->h * ds->w); i++)
+        px[i] = 2.0f * px[i] - 1.0f;             /* [0, 1] -> [-1, 1] */
+    const int64_t shape[4] = {got, 1, ds->h, ds->w};
+    ts_tensor *cpu = NULL, *t = NULL;
+    ts_status st = api->tensor_from_data(&cpu, px, shape, 4, TS_F32);
+    if (st == TS_OK)
+        st = api->tensor_to_device(&t, cpu, TS_DEVICE_DEFAULT);
+    api->tensor_free(cpu);
+    free(idx);
+    free(px);
+    if (st != TS_OK)
+        return backend_error(api, st, cx->err);
+    DImage *im = NULL;
+    rc = dimage_wrap(api, t, 0, &im, cx->err);
+    if (rc != DK_OK)
+        return rc;
+    *out = image_value(im);
+    return *out ? DK_OK : cx_oom(cx);
+}
+
 /* ---- the table ---------------------------------------------------------------------- */
 
 static const Command commands[] = {
+    {.name = "digits", .group = "Data",
+     .summary = "Take digits from a data set as an image batch.",
+     .help = "The n images from index `start` on (of one label only with "
+             "digit=), in [-1, 1] like every image value: a batch to noise, "
+             "denoise and show. `digits test_set 64` is the first 64 test "
+             "digits.",
+     .example = "test_set = mnist \"test\"\nshow (digits test_set 10 digit=3)",
+     .args = digits_args, .nargs = ARRAY_LEN(digits_args), .fn = cmd_digits},
     {
         .name = "mnist",
         .group = "Data",

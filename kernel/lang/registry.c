@@ -28,6 +28,7 @@ static const CommandTable *const tables[] = {
     &cmd_train_table,
     &cmd_sample_table,
     &cmd_data_table,
+    &cmd_denoise_table,
 };
 
 #define MAX_COMMANDS 512
