@@ -87,7 +87,7 @@ int main(void)
     CHECK_STR(complete("ask \"q\" password=true p", 23), "plot print progression");
     CHECK_STR(complete("ask \"q\" p", 9), "password= plot print progression");
     /* A value after `name=`: no keywords. */
-    CHECK_STR(complete("clear wait=t", 12), "train true type");
+    CHECK_STR(complete("clear wait=t", 12), "train true turn type");
     /* On the second line, in the middle of a cell. */
     CHECK_STR(complete("x = 1\nprint no\ny = 2", 14), "noisy none note");
     CHECK(field("cursor_start") == 12 && field("cursor_end") == 14);
