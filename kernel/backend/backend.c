@@ -49,13 +49,11 @@ static void exe_dir(char *buf, size_t cap)
 }
 
 /* libtorch frees and re-allocates its activations every training step,
- * 12-100 MiB each for the Part B UNets.  glibc serves blocks that large
+ * tens of MiB each for the Part B UNets.  glibc serves blocks that large
  * with mmap and unmaps them at free, so every step paid for all of them
- * again in page faults: system time was a sixth of a class-model step and
- * a third of a denoiser step (2 cores).  Serving everything from the heap,
- * with 512 MiB of slack above its top and trimming only past 1 GiB, keeps
- * the pages between steps: training 1.3x (class, batch 64) to 1.5x
- * (denoiser, batch 256) faster, sampling 100 digits 1.4x.  backend_trim()
+ * again in page faults.  Serving everything from the heap, with slack
+ * above its top and trimming only past 1 GiB, keeps the pages between
+ * steps (the measured gain is in tests/bench/README.md).  backend_trim()
  * hands the free memory back between cells. */
 static void keep_heap(void)
 {

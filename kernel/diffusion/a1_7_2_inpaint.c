@@ -12,9 +12,11 @@ ts_tensor *repaint(Expr *s, const Schedule *sch, const ts_tensor *x_prev,
                    ts_generator *g)
 {
     const double ab = sch->alphas_cumprod[t_prev];
-    /* forward(x_orig, t') = √ᾱ_t'·x_orig + √(1−ᾱ_t')·ε */
-    ts_tensor *known = lerp2(s, sqrt(ab), x_orig, sqrt(1.0 - ab),
-                             randn_like(s, x_orig, g));
+    /* forward(x_orig, t') = √ᾱ_t'·x_orig + √(1−ᾱ_t')·ε; at t' = 0, the
+     * result itself, x_orig (see the header) */
+    ts_tensor *known = t_prev == 0 ? (ts_tensor *)x_orig
+                                   : lerp2(s, sqrt(ab), x_orig, sqrt(1.0 - ab),
+                                           randn_like(s, x_orig, g));
     ts_tensor *one_minus_m = plus(s, scale(s, -1.0, m), 1.0);
     /* m·x_t' + (1 − m)·forward(x_orig, t') */
     return add(s, mul(s, m, x_prev), mul(s, one_minus_m, known));

@@ -8,6 +8,11 @@
  *
  * with m = 1 where new content is wanted and 0 where the original stays.
  * The loop starts from pure noise (i_start = 0) with CFG, γ = 7.
+ *
+ * The last step lands on t' = 0, the finished image.  There the course's
+ * forward(x_orig, 0) would still add noise of std √(1−ᾱ_0) ≈ 0.0064 to
+ * the pixels meant to be kept; the result's kept pixels are instead the
+ * original's own, so "keep" means equal, as a user expects.
  */
 #ifndef DK_A1_7_2_INPAINT_H
 #define DK_A1_7_2_INPAINT_H

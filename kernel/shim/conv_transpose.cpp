@@ -2,15 +2,14 @@
  * conv_transpose.cpp: ConvTranspose2d on the CPU through oneDNN.
  *
  * Why: libtorch's CPU ConvTranspose2d (1.13) is slow_conv_transpose2d, an
- * im2col + BLAS loop whose backward took 390 ms for the D = 64 UNet's
- * up1 and 470 ms for its up2 (batch 64, 2 cores), against 20 and 34 ms
- * here.  A transposed convolution is the adjoint of
- * an ordinary one, so every piece of it is an ordinary convolution's
- * pass, and those go through oneDNN (measured on the same layers):
+ * im2col + BLAS loop whose backward dominated a Part B training step
+ * (tests/bench/README.md has the measured times).  A transposed
+ * convolution is the adjoint of an ordinary one, so every piece of it is
+ * an ordinary convolution's pass, and those go through oneDNN:
  *
- *   y      = conv_transpose(x, w)  = grad_input  of conv(., w) at x   ~1.3x faster
- *   dL/dx  = conv(g, w)            = an ordinary forward              ~15x faster
- *   dL/dw  = grad_weight of conv(input g, weight w) at x              (both)
+ *   y      = conv_transpose(x, w)  = grad_input  of conv(., w) at x
+ *   dL/dx  = conv(g, w)            = an ordinary forward
+ *   dL/dw  = grad_weight of conv(input g, weight w) at x
  *   dL/db  = sum of g over N, H, W
  *
  * The results equal at::conv_transpose2d's to float rounding (tests/unit/

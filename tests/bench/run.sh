@@ -3,7 +3,7 @@
 #
 #   tests/bench/run.sh [bench_kernels.py options]      e.g. --quick, --kernels xeus,ipykernel
 #
-# Python: $BENCH_PYTHON if set; else /work/main/.venv (the project venv made by
+# Python: $BENCH_PYTHON if set; else the checkout's .venv (the project venv made by
 # scripts/setup.sh) when it has pyzmq + ipykernel; else a bench-only venv at
 # build/bench/venv created from tests/bench/requirements.txt.
 # xeus reference kernel: built into build/bench/xminimal when xeus-dev is installed
