@@ -118,6 +118,12 @@ dk_status iterative_check(const Denoiser *d, const ts_tensor *x,
         return err->code;
     if (gd->rule != NOISE_COND && denoiser_check(d, gd->b, (int)sh[0], err) != DK_OK)
         return err->code;
+    if (gd->guidance != 1.0 && !d->conditional) {
+        dk_err_set(err, DK_ERR_ARG, "%s has no condition to guide towards, so "
+                   "classifier-free guidance does nothing", d->name);
+        dk_err_hint(err, "use guidance=1, or a class- or text-conditioned model");
+        return DK_ERR_ARG;
+    }
     if (gd->guidance != 1.0 && !d->has_null) {
         dk_err_set(err, DK_ERR_ARG, "%s has no unconditional input, so it "
                    "cannot do classifier-free guidance", d->name);

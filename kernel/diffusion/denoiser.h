@@ -65,6 +65,7 @@ struct Denoiser {
     int channels, height, width; /* the images it takes */
     int unit_range;            /* pixels in [0, 1] rather than [-1, 1] */
     int learned_variance;      /* predict returns v */
+    int conditional;           /* takes a class or prompt (CFG has a target) */
     int has_null;              /* COND_NONE is a real input (CFG works) */
     void *self;                /* the implementation's own state */
 };

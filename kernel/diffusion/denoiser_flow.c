@@ -104,6 +104,7 @@ dk_status denoiser_flow_new(Model *m, Denoiser **out, DkErr *err)
         .width = MODEL_SIDE,
         .unit_range = 1,
         .learned_variance = 0,
+        .conditional = m->cfg.kind == TS_UNET_CLASS,
         .has_null = m->cfg.kind == TS_UNET_TIME || m->p_uncond > 0,
         .self = m,
     };

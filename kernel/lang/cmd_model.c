@@ -137,7 +137,7 @@ static void say(CallCtx *cx, const Model *m, const char *verb)
     cx_stream(cx, "stdout", line, n > 0 && (size_t)n < sizeof line ? (size_t)n : strlen(line));
 }
 
-enum { UNET_KIND, UNET_HIDDEN };
+enum { UNET_KIND, UNET_HIDDEN, UNET_P_UNCOND };
 static const ArgSpec unet_args[] = {
     [UNET_KIND] = {
         .name = "kind",
@@ -150,6 +150,13 @@ static const ArgSpec unet_args[] = {
         .default_src = "none",
         .doc = "the width D: 128 for the denoiser, 64 for flow matching when "
                "none",
+    },
+    [UNET_P_UNCOND] = {
+        .name = "p_uncond",
+        .types = VT_NUMBER,
+        .default_src = "0.1",
+        .doc = "class model: how often training drops the class, which "
+               "teaches the unconditional input CFG needs (0: never)",
     },
 };
 
@@ -167,6 +174,10 @@ static dk_status cmd_unet(CallCtx *cx, Value **args, Value **out)
         if (rc != DK_OK)
             return rc;
     }
+    const double p_uncond = args[UNET_P_UNCOND]->as.number;
+    if (!(p_uncond >= 0 && p_uncond < 1))
+        return cx_error(cx, UNET_P_UNCOND, DK_ERR_ARG, "p_uncond=%g is not in "
+                        "[0, 1)", p_uncond);
     const TsApi *api = NULL;
     dk_status rc = cmd_api(cx, &api);
     if (rc != DK_OK)
@@ -177,6 +188,8 @@ static dk_status cmd_unet(CallCtx *cx, Value **args, Value **out)
         dk_err_at(cx->err, cx->span);
         return rc;
     }
+    if (kind == TS_UNET_CLASS)
+        m->p_uncond = p_uncond;
     say(cx, m, "");
     *out = model_value(m);
     return *out ? DK_OK : cx_oom(cx);
