@@ -16,11 +16,13 @@ static double now(void)
 static void send(CmdBar *bar, json_t *bundle)
 {
     const Outlet *o = bar->cx->out;
+    json_t *meta = progress_metadata();
     if (o && o->display)
-        o->display(o->ctx, bundle, NULL, progress_display_id(bar->p),
+        o->display(o->ctx, bundle, meta, progress_display_id(bar->p),
                    bar->shown);
     bar->shown = 1;
     json_decref(bundle);
+    json_decref(meta);
 }
 
 void cmdbar_start(CmdBar *bar, CallCtx *cx, const char *label, long total)

@@ -66,7 +66,7 @@ static void on_step(void *ctx, const TrainReport *r)
     Live *lv = ctx;
     json_t *bundle = NULL;
     if (progress_update(lv->bar, r->step, r->loss, &bundle))
-        show(lv, bundle, NULL, progress_display_id(lv->bar), &lv->bar_shown);
+        show(lv, bundle, progress_metadata(), progress_display_id(lv->bar), &lv->bar_shown);
     if (r->epoch_end || now() - lv->last_plot >= PLOT_EVERY || r->step == r->total)
         plot_now(lv);
 }
@@ -252,7 +252,7 @@ static dk_status cmd_train(CallCtx *cx, Value **args, Value **out)
     if (lv.bar && progress_finish(lv.bar, rc == DK_OK ? PROGRESS_DONE
                                   : rc == DK_ERR_INTERRUPTED ? PROGRESS_INTERRUPTED
                                   : PROGRESS_ERROR, &bundle))
-        show(&lv, bundle, NULL, progress_display_id(lv.bar), &lv.bar_shown);
+        show(&lv, bundle, progress_metadata(), progress_display_id(lv.bar), &lv.bar_shown);
     if (m->nlosses > 0)
         plot_now(&lv);
     progress_free(lv.bar);

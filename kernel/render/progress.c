@@ -259,3 +259,8 @@ int progress_finish(Progress *p, ProgressStatus status, json_t **bundle)
     *bundle = make_bundle(p, p->clock(p->clock_ctx));
     return *bundle != NULL;
 }
+
+json_t *progress_metadata(void)
+{
+    return json_pack("{s:{s:b}}", "diffuse", "progress", 1);
+}

@@ -47,6 +47,12 @@ void progress_free(Progress *p);
 /* Replace the clock and restart the bar's timing at clock(ctx). */
 void progress_set_clock(Progress *p, ProgressClock clock, void *ctx);
 
+/* The metadata every bar's display carries, {"diffuse": {"progress":
+ * true}}, so a reader of a saved notebook can tell a bar (which appears
+ * only when the work outlasts CMDBAR_DELAY) from a figure.  A new
+ * reference, or NULL when out of memory. */
+json_t *progress_metadata(void);
+
 /* The unique display_id of this bar ("diffuse-progress-..."), owned by p. */
 const char *progress_display_id(const Progress *p);
 

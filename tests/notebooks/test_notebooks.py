@@ -27,10 +27,13 @@ def test_notebooks_folder_exists():
 def output_signature(outputs) -> list[tuple]:
     """What a cell's outputs look like, independent of their values:
     (output_type, stream name or sorted MIME keys), in order, with
-    consecutive streams of one name merged (their split is timing)."""
+    consecutive streams of one name merged (their split is timing) and
+    progress bars left out (whether one shows is timing too)."""
     sig: list[tuple] = []
     for o in outputs:
         t = o["output_type"]
+        if o.get("metadata", {}).get("diffuse", {}).get("progress"):
+            continue  # a progress bar shows only when the work outlasts 0.5 s
         if t == "stream":
             key = (t, o["name"])
         elif t in ("display_data", "execute_result", "update_display_data"):
