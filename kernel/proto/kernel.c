@@ -15,6 +15,7 @@
 #include <string.h>
 #include <zmq.h>
 
+#include "../util/array.h"
 #include "../util/interrupt.h"
 #include "../util/log.h"
 #include "wire.h"
@@ -43,7 +44,7 @@ static const struct {
 
 Handler kernel_handler(const char *type, int control)
 {
-    for (size_t i = 0; i < sizeof handlers / sizeof handlers[0]; i++)
+    for (size_t i = 0; i < ARRAY_LEN(handlers); i++)
         if (strcmp(handlers[i].type, type) == 0)
             return (control ? handlers[i].control : handlers[i].shell)
                        ? handlers[i].fn
@@ -103,10 +104,22 @@ static void install_signals(void)
     signal(SIGPIPE, SIG_IGN);
 }
 
-static const int socket_types[CHAN_COUNT] = {ZMQ_ROUTER, ZMQ_PUB, ZMQ_ROUTER,
-                                             ZMQ_ROUTER, ZMQ_REP};
-static const char *chan_names[CHAN_COUNT] = {"shell", "iopub", "stdin",
-                                             "control", "heartbeat"};
+/* Per channel, indexed by CHAN_*: the socket type Jupyter expects there
+ * and the name used in error messages. */
+static const int socket_types[CHAN_COUNT] = {
+    [CHAN_SHELL] = ZMQ_ROUTER,
+    [CHAN_IOPUB] = ZMQ_PUB,
+    [CHAN_STDIN] = ZMQ_ROUTER,
+    [CHAN_CONTROL] = ZMQ_ROUTER,
+    [CHAN_HB] = ZMQ_REP,
+};
+static const char *const chan_names[CHAN_COUNT] = {
+    [CHAN_SHELL] = "shell",
+    [CHAN_IOPUB] = "iopub",
+    [CHAN_STDIN] = "stdin",
+    [CHAN_CONTROL] = "control",
+    [CHAN_HB] = "heartbeat",
+};
 
 static int make_pair(Kernel *k, void *pair[2], const char *endpoint)
 {
@@ -125,9 +138,23 @@ void kernel_wake(void *tx)
         zmq_send(tx, "", 0, ZMQ_DONTWAIT);
 }
 
+/* zmq_setsockopt for an int option, with a failure named in err.  A
+ * socket left with the wrong option would misbehave much later and far
+ * from here (a shutdown that hangs on unsent messages), so it is an error
+ * now. */
+static dk_status set_int_option(void *sock, int chan, int option,
+                                const char *option_name, int value,
+                                DkErr *err)
+{
+    if (zmq_setsockopt(sock, option, &value, sizeof value) == 0)
+        return DK_OK;
+    return dk_err_set(err, DK_ERR_IO, "cannot set %s=%d on the %s socket: %s",
+                      option_name, value, chan_names[chan],
+                      zmq_strerror(errno));
+}
+
 static dk_status bind_all(Kernel *k, DkErr *err)
 {
-    int linger = 1000;
     for (int c = 0; c < CHAN_COUNT; c++) {
         char ep[320];
         connection_endpoint(&k->conn, c, ep, sizeof ep);
@@ -135,7 +162,11 @@ static dk_status bind_all(Kernel *k, DkErr *err)
         if (!k->sock[c])
             return dk_err_set(err, DK_ERR_IO, "cannot create the %s socket: "
                               "%s", chan_names[c], zmq_strerror(errno));
-        zmq_setsockopt(k->sock[c], ZMQ_LINGER, &linger, sizeof linger);
+        /* At shutdown, wait up to 1 s for the last replies to leave. */
+        dk_status st = set_int_option(k->sock[c], c, ZMQ_LINGER, "ZMQ_LINGER",
+                                      1000, err);
+        if (st)
+            return st;
         if (zmq_bind(k->sock[c], ep) != 0) {
             dk_err_set(err, DK_ERR_IO, "cannot bind the %s channel to %s: %s",
                        chan_names[c], ep, zmq_strerror(errno));
