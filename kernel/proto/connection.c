@@ -72,7 +72,7 @@ dk_status connection_load(const char *path, ConnInfo *ci, DkErr *err)
     json_t *key = json_object_get(root, "key");
     ci->key = strdup(json_is_string(key) ? json_string_value(key) : "");
     if (!ci->key)
-        st = dk_err_set(err, DK_ERR_OOM, "out of memory");
+        st = dk_err_oom(err);
 done:
     json_decref(root);
     if (st)

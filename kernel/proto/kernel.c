@@ -211,7 +211,7 @@ static dk_status kernel_open(Kernel *k, const char *path, DkErr *err)
     k->interp = interp_new();
     k->history = history_new();
     if (!k->interp || !k->history)
-        return dk_err_set(err, DK_ERR_OOM, "out of memory");
+        return dk_err_oom(err);
     return DK_OK;
 }
 
@@ -278,7 +278,7 @@ dk_status kernel_run(const char *connection_file, DkErr *err)
 {
     Kernel *k = calloc(1, sizeof *k);
     if (!k)
-        return dk_err_set(err, DK_ERR_OOM, "out of memory");
+        return dk_err_oom(err);
     pthread_mutex_init(&k->iopub.lock, NULL);
     install_signals();
     dk_status st = kernel_open(k, connection_file, err);
