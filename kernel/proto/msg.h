@@ -4,8 +4,10 @@
  * A message is its routing identities (ZeroMQ frames before "<IDS|MSG>"),
  * four JSON dicts (header, parent_header, metadata, content) and optional
  * raw buffers.  A Msg owns everything it points to: identities and buffers
- * are malloc'd copies, the JSON parts are references it holds.
- * See shared/spec/protocol-checklist.md §2.
+ * are malloc'd copies, the JSON parts are references it holds.  The four
+ * dicts are always present on the wire, if only as "{}"; header and
+ * parent_header are what a frontend uses to match replies and outputs to
+ * its requests (wire.h has the frame layout).
  */
 #ifndef DK_MSG_H
 #define DK_MSG_H

@@ -2,8 +2,8 @@
 
 Driven with jupyter_client directly (KernelManager / BlockingKernelClient)
 and, for malformed or high-volume traffic, with raw zmq sockets plus
-jupyter_client.session.Session.  Rules checked are those of
-shared/spec/protocol-checklist.md (protocol 5.3).
+jupyter_client.session.Session.  Rules checked are those of the Jupyter
+messaging protocol, version 5.3 (jupyter_client's "Messaging in Jupyter").
 """
 from __future__ import annotations
 
