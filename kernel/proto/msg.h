@@ -59,7 +59,10 @@ size_t msg_header_text(const char *msg_type, char *buf, size_t n);
 /* The kernel's session id for this process (a uuid, fixed at first call). */
 const char *msg_session(void);
 
-/* Write a random uuid4 string (37 bytes with NUL) into out. */
+/* Write a random uuid4 string (37 bytes with NUL) into out.  The bits come
+ * from the protocol's own generator (msg.c), never from the language's
+ * seeded stream, so `seed` in a cell does not touch ids and ids do not
+ * consume the cell's random numbers. */
 void msg_uuid(char out[37]);
 
 /* Current time as "2024-01-01T00:00:00.000000Z" into out (32 bytes). */
