@@ -15,6 +15,7 @@
 #include "../util/interrupt.h"
 #include "../util/log.h"
 #include "kernel.h"
+#include "reply.h"
 #include "wire.h"
 
 /* The state of one running cell, handed to the Outlet callbacks. */
@@ -120,11 +121,19 @@ static char *out_input(void *ctx, const char *prompt, int password,
     return st ? NULL : await_input_reply(x, err);
 }
 
+/* The `error` output: the same ename, evalue and traceback as the reply
+ * (error_reply), without a status. */
 static json_t *error_content(const char *code, const DkErr *err)
 {
     return json_pack("{s:s, s:s, s:o}", "ename", dk_status_name(err->code),
                      "evalue", err->msg ? err->msg : "",
                      "traceback", interp_traceback(code, err));
+}
+
+static json_t *error_reply(const char *code, const DkErr *err, json_t *fields)
+{
+    return reply_error(dk_status_name(err->code), err->msg,
+                       interp_traceback(code, err), fields);
 }
 
 static json_t *user_expressions(Kernel *k, json_t *exprs)
@@ -140,13 +149,11 @@ static json_t *user_expressions(Kernel *k, json_t *exprs)
             dk_err_set(&err, DK_ERR_TYPE, "user expression is not a string");
         else if (!interp_eval_expression(k->interp, src, &bundle, &err))
             json_object_set_new(out, name,
-                                json_pack("{s:s, s:o, s:{}}", "status", "ok",
-                                          "data", bundle, "metadata"));
-        if (err.code) {
-            json_t *c = error_content(src ? src : "", &err);
-            json_object_set_new(c, "status", json_string("error"));
-            json_object_set_new(out, name, c);
-        }
+                                reply_ok(json_pack("{s:o, s:{}}", "data",
+                                                   bundle, "metadata")));
+        if (err.code)
+            json_object_set_new(out, name,
+                                error_reply(src ? src : "", &err, NULL));
         dk_err_clear(&err);
     }
     return out;
@@ -187,14 +194,13 @@ void handle_execute(Chan *ch, const Msg *req)
                               "data", result, "metadata"));
         }
         json_t *exprs = json_object_get(req->content, "user_expressions");
-        reply = json_pack("{s:s, s:i, s:[], s:o}", "status", "ok",
-                          "execution_count", count, "payload",
-                          "user_expressions", user_expressions(k, exprs));
+        reply = reply_ok(json_pack("{s:i, s:[], s:o}", "execution_count",
+                                   count, "payload", "user_expressions",
+                                   user_expressions(k, exprs)));
     } else {
         publish(&x, "error", error_content(code, &err));
-        reply = error_content(code, &err);
-        json_object_set_new(reply, "status", json_string("error"));
-        json_object_set_new(reply, "execution_count", json_integer(count));
+        reply = error_reply(code, &err,
+                            json_pack("{s:i}", "execution_count", count));
     }
     if (store)
         history_add(k->history, count, code, text);
@@ -222,8 +228,8 @@ void execute_abort_queue(Chan *ch)
         if (strcmp(msg_type(req), "execute_request") == 0) {
             iopub_status(&k->iopub, ch->signer, "busy", req);
             kernel_reply(ch, req, "execute_reply",
-                         json_pack("{s:s, s:i}", "status", "aborted",
-                                   "execution_count", k->execution_count));
+                         reply_aborted(json_pack("{s:i}", "execution_count",
+                                                 k->execution_count)));
             iopub_status(&k->iopub, ch->signer, "idle", req);
         } else {
             kernel_dispatch(ch, req);

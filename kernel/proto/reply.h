@@ -1,0 +1,29 @@
+/*
+ * reply.h: the content of every reply, by status.
+ *
+ * The protocol gives each reply a "status" and, per status, fields that
+ * must be there:
+ *   ok       {"status": "ok", ...the reply's own fields}
+ *   error    {"status": "error", "ename", "evalue", "traceback"}
+ *   aborted  {"status": "aborted"}
+ * A frontend that finds one missing may drop the reply or fail, so these
+ * are built here and nowhere else (the way xeus keeps its reply helpers
+ * together); handlers only say which fields are their own.
+ *
+ * Each builder takes the reply's own fields as an object (STOLEN; NULL
+ * for none) and returns a new reference.
+ */
+#ifndef DK_REPLY_H
+#define DK_REPLY_H
+
+#include <jansson.h>
+
+json_t *reply_ok(json_t *fields);
+
+/* traceback: an array of lines (STOLEN; NULL for an empty one). */
+json_t *reply_error(const char *ename, const char *evalue, json_t *traceback,
+                    json_t *fields);
+
+json_t *reply_aborted(json_t *fields);
+
+#endif
