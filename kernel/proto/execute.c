@@ -4,12 +4,15 @@
  * The bookkeeping every cell shares lives here: the execution count,
  * execute_input, the Outlet that turns the language's side effects into
  * iopub messages, the result, user_expressions, the error output, history,
- * and aborting queued cells after an error.  What a cell means is the
- * language's business (lang/interp.h).
+ * and aborting the cells sent after a failed one (stop_on_error: kernel.h
+ * says when).  What a cell means is the language's business
+ * (lang/interp.h).
  */
 #include <errno.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <zmq.h>
 
 #include "../util/interrupt.h"
@@ -165,6 +168,85 @@ static int flag(const Msg *req, const char *key, int fallback)
     return json_is_boolean(v) ? json_is_true(v) : fallback;
 }
 
+/* --- stop_on_error ------------------------------------------------------ */
+
+#define ABORT_WINDOW_ENV "DIFFUSE_STOP_ON_ERROR_TIMEOUT"
+#define ABORT_WINDOW_DEFAULT 0.1 /* seconds; kernel.h says why */
+#define ABORT_WINDOW_MAX 60.0    /* beyond this it is surely a typo */
+
+static int64_t now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+int64_t execute_abort_window(void)
+{
+    double seconds = ABORT_WINDOW_DEFAULT;
+    const char *env = getenv(ABORT_WINDOW_ENV);
+    if (env && *env) {
+        char *end;
+        errno = 0;
+        double v = strtod(env, &end);
+        if (errno || *end || !isfinite(v) || v < 0 || v > ABORT_WINDOW_MAX)
+            log_warn(ABORT_WINDOW_ENV "='%s' is not a number of seconds "
+                     "from 0 to %g; using %g", env, ABORT_WINDOW_MAX,
+                     ABORT_WINDOW_DEFAULT);
+        else
+            seconds = v;
+    }
+    return (int64_t)(seconds * 1e9);
+}
+
+static void start_aborting(Kernel *k)
+{
+    k->abort_pending = 1;
+    k->abort_until_ns = k->abort_window_ns ? now_ns() + k->abort_window_ns
+                                           : 0;
+}
+
+int execute_aborting(Kernel *k)
+{
+    if (k->draining)
+        return 1;
+    if (k->abort_until_ns && now_ns() < k->abort_until_ns)
+        return 1;
+    k->abort_until_ns = 0; /* the window is over: no clock read next time */
+    return 0;
+}
+
+/* Nothing runs and the count does not move; the reply carries the count
+ * as it stands, which frontends show beside the aborted cell. */
+void handle_execute_aborted(Chan *ch, const Msg *req)
+{
+    log_info("aborted an execute_request sent after a failed cell");
+    kernel_reply(ch, req, "execute_reply",
+                 reply_aborted(json_pack("{s:i}", "execution_count",
+                                         ch->k->execution_count)));
+}
+
+void execute_abort_queue(Chan *ch)
+{
+    Kernel *k = ch->k;
+    zmq_pollitem_t item = {ch->sock, 0, ZMQ_POLLIN, 0};
+    k->draining = 1;
+    while (zmq_poll(&item, 1, 0) > 0) {
+        Msg *req = NULL;
+        DkErr err = {0};
+        if (wire_recv(ch->sock, ch->signer, &req, &err)) {
+            log_warn("dropped a message on shell: %s", err.msg);
+            dk_err_clear(&err);
+            continue;
+        }
+        kernel_dispatch(ch, req); /* busy, aborted or served, idle */
+        msg_free(req);
+    }
+    k->draining = 0;
+}
+
+/* --- the request ------------------------------------------------------- */
+
 void handle_execute(Chan *ch, const Msg *req)
 {
     Kernel *k = ch->k;
@@ -208,32 +290,5 @@ void handle_execute(Chan *ch, const Msg *req)
     json_decref(result);
     dk_err_clear(&err);
     if (st != DK_OK && flag(req, "stop_on_error", 1))
-        k->abort_pending = 1;
-}
-
-/* Serve what is already queued on shell: executes are answered "aborted"
- * without running, anything else normally. */
-void execute_abort_queue(Chan *ch)
-{
-    Kernel *k = ch->k;
-    zmq_pollitem_t item = {ch->sock, 0, ZMQ_POLLIN, 0};
-    while (zmq_poll(&item, 1, 0) > 0) {
-        Msg *req = NULL;
-        DkErr err = {0};
-        if (wire_recv(ch->sock, ch->signer, &req, &err)) {
-            log_warn("dropped a message on shell: %s", err.msg);
-            dk_err_clear(&err);
-            continue;
-        }
-        if (strcmp(msg_type(req), "execute_request") == 0) {
-            iopub_status(&k->iopub, ch->signer, "busy", req);
-            kernel_reply(ch, req, "execute_reply",
-                         reply_aborted(json_pack("{s:i}", "execution_count",
-                                                 k->execution_count)));
-            iopub_status(&k->iopub, ch->signer, "idle", req);
-        } else {
-            kernel_dispatch(ch, req);
-        }
-        msg_free(req);
-    }
+        start_aborting(k);
 }

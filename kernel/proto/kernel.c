@@ -73,12 +73,15 @@ void kernel_dispatch(Chan *ch, const Msg *req)
     const char *type = msg_type(req);
     iopub_status(&k->iopub, ch->signer, "busy", req);
     Handler fn = kernel_handler(type, ch == &k->control);
+    if (fn == handle_execute && execute_aborting(k))
+        fn = handle_execute_aborted;
     if (fn)
         fn(ch, req);
     else
         log_warn("ignored unknown message type '%s' on %s", type, ch->name);
-    /* Drain before idle: a frontend that waits for this idle before its
-     * next request must not see that request aborted. */
+    /* Whatever was queued behind a failed cell is aborted now, before
+     * idle, however long serving the queue takes and even with a window
+     * of 0; the window covers what is still on its way. */
     if (k->abort_pending && ch == &k->shell) {
         k->abort_pending = 0;
         execute_abort_queue(ch);
@@ -208,6 +211,7 @@ static dk_status kernel_open(Kernel *k, const char *path, DkErr *err)
     k->control.signer = signer_new(k->conn.scheme, k->conn.key, err);
     if (!k->control.signer)
         return err->code;
+    k->abort_window_ns = execute_abort_window();
     k->interp = interp_new();
     k->history = history_new();
     if (!k->interp || !k->history)
