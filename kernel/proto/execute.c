@@ -216,14 +216,12 @@ int execute_aborting(Kernel *k)
     return 0;
 }
 
-/* Nothing runs and the count does not move; the reply carries the count
- * as it stands, which frontends show beside the aborted cell. */
+/* Nothing runs and the count does not move.  The reply has no
+ * execution_count (reply.h), so the cell shows no prompt number. */
 void handle_execute_aborted(Chan *ch, const Msg *req)
 {
     log_info("aborted an execute_request sent after a failed cell");
-    kernel_reply(ch, req, "execute_reply",
-                 reply_aborted(json_pack("{s:i}", "execution_count",
-                                         ch->k->execution_count)));
+    kernel_reply(ch, req, "execute_reply", reply_aborted());
 }
 
 void execute_abort_queue(Chan *ch)

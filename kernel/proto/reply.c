@@ -36,7 +36,7 @@ json_t *reply_error(const char *ename, const char *evalue, json_t *traceback,
     return c;
 }
 
-json_t *reply_aborted(json_t *fields)
+json_t *reply_aborted(void)
 {
-    return with_status(fields, "aborted");
+    return with_status(NULL, "aborted");
 }
