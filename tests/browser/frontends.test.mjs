@@ -256,11 +256,20 @@ test('JupyterLab: highlighting, scrubber, live loss curve, no errors', { timeout
 test('JupyterLab: Run All stops at a failing cell (stop_on_error)', { timeout: 240_000 }, async () => {
   const { page, errors } = await newPage();
   try {
-    await page.goto(lab.url(`/lab/tree/${SOE_NB}`), { waitUntil: 'domcontentloaded' });
-    await page.waitForFunction(() => {
-      const s = window.jupyterapp?.shell?.currentWidget?.sessionContext;
-      return s?.session?.kernel?.name === 'diffuse' && s.session.kernel.status === 'idle';
-    }, null, { timeout: 120_000 });
+    // a workspace of its own, so that no notebook of the test above is
+    // restored beside this one; commands act on the current notebook, so
+    // everything below also finds this one by its path and makes it current
+    await page.goto(lab.url(`/lab/workspaces/stop-on-error/tree/${SOE_NB}`), { waitUntil: 'domcontentloaded' });
+    await page.waitForFunction(nb => {
+      const app = window.jupyterapp;
+      const panel = app && [...app.shell.widgets('main')].find(w => w.context?.path === nb);
+      if (!panel) return false;
+      window.__dkPanel = panel;
+      const k = panel.sessionContext.session?.kernel;
+      return k?.name === 'diffuse' && k.status === 'idle';
+    }, SOE_NB, { timeout: 120_000 });
+    await page.evaluate(() => window.jupyterapp.shell.activateById(window.__dkPanel.id));
+    await page.waitForFunction(() => window.jupyterapp.shell.currentWidget === window.__dkPanel);
     await page.evaluate(() => {
       window.__dkSoe = undefined;
       window.jupyterapp.commands.execute('notebook:run-all-cells').then(
@@ -268,20 +277,20 @@ test('JupyterLab: Run All stops at a failing cell (stop_on_error)', { timeout: 2
     });
     // settled: Run All has returned, no cell is running, the kernel idles
     await page.waitForFunction(() => {
-      const nb = window.jupyterapp.shell.currentWidget;
+      const panel = window.__dkPanel;
       return window.__dkSoe !== undefined &&
-        nb.content.widgets.every(c => c.model.executionState !== 'running') &&
-        nb.sessionContext.session.kernel.status === 'idle';
+        panel.content.widgets.every(c => c.model.executionState !== 'running') &&
+        panel.sessionContext.session.kernel.status === 'idle';
     }, null, { timeout: 120_000, polling: 100 });
     const cells = () => page.evaluate(() =>
-      window.jupyterapp.shell.currentWidget.content.widgets.map(c => ({
+      window.__dkPanel.content.widgets.map(c => ({
         count: c.model.executionCount,
         outputs: c.model.outputs.toJSON(),
         prompt: c.node.querySelector('.jp-InputPrompt')?.textContent.trim()
       })));
     let seen = await cells();
     await page.screenshot({ path: shot('lab-stop-on-error.png'), fullPage: true });
-    assert.equal(seen[0].count, 1);
+    assert.equal(seen[0].count, 1, JSON.stringify(seen[0]));
     assert.equal(seen[0].outputs[0]?.data?.['text/plain'], '1');
     assert.equal(seen[1].count, 2);
     assert.deepEqual(seen[1].outputs.map(o => [o.output_type, o.ename]), [['error', 'NameError']]);
@@ -293,13 +302,11 @@ test('JupyterLab: Run All stops at a failing cell (stop_on_error)', { timeout: 2
     // the aborted cells did not run: cell 3 did not change soe_first; and
     // a cell run by hand afterwards runs
     await page.evaluate(() => {
-      const nb = window.jupyterapp.shell.currentWidget;
-      nb.content.activeCellIndex = 6;
+      window.__dkPanel.content.activeCellIndex = 6;
       return window.jupyterapp.commands.execute('notebook:run-cell');
     });
-    await page.waitForFunction(() =>
-      window.jupyterapp.shell.currentWidget.content.widgets[6].model.executionCount !== null,
-    null, { timeout: 60_000 });
+    await page.waitForFunction(() => window.__dkPanel.content.widgets[6].model.executionCount !== null,
+      null, { timeout: 60_000 });
     seen = await cells();
     assert.equal(seen[6].count, 3);
     assert.equal(seen[6].outputs[0]?.data?.['text/plain'], '1');
