@@ -13,6 +13,7 @@ Fixtures:
 Helpers (importable: `from conftest import ...`):
   collect_iopub(kc, msg_id)  iopub messages of one request, busy..idle
   execute(kc, code, **kw)    (reply, outputs) of one execute_request
+  wait_out_stop_on_error()   sleep past the kernel's stop_on_error window
 """
 from __future__ import annotations
 
@@ -30,6 +31,12 @@ VENV = ROOT / ".venv"
 KERNEL_NAME = "diffuse"
 STARTUP_TIMEOUT = 30
 TIMEOUT = 15
+# After a cell fails with stop_on_error (the default), the kernel answers
+# "aborted" to every execute_request that arrives within this many seconds
+# (DIFFUSE_STOP_ON_ERROR_TIMEOUT, default 0.1), since the rest of a
+# "Run All" may still be on its way.  A client that runs one cell at a time
+# and means to go on after an error waits it out, as execute() does.
+STOP_ON_ERROR_WINDOW = 0.1
 
 # Jupyter state isolated from the user's home (runtime files, config).
 _STATE = Path(tempfile.mkdtemp(prefix="diffuse-tests-"))
@@ -188,11 +195,20 @@ def shell_reply(kc, msg_id: str, timeout: float = TIMEOUT) -> dict:
             return msg
 
 
+def wait_out_stop_on_error(window: float = STOP_ON_ERROR_WINDOW) -> None:
+    """Sleep past the window a failed cell opened, so the next cell runs."""
+    time.sleep(window + 0.05)
+
+
 def execute(kc, code: str, timeout: float = TIMEOUT, **kw) -> tuple[dict, list[dict]]:
     """Run one cell; return (execute_reply, outputs) where outputs are the
-    iopub messages between busy and idle, without status and execute_input."""
+    iopub messages between busy and idle, without status and execute_input.
+    After an error with stop_on_error it waits out the kernel's window, so
+    that the caller's next cell runs."""
     msg_id = kc.execute(code, **kw)
     reply = shell_reply(kc, msg_id, timeout)
+    if reply["content"]["status"] == "error" and kw.get("stop_on_error", True):
+        wait_out_stop_on_error()
     msgs = collect_iopub(kc, msg_id, timeout)
     outputs = [m for m in msgs if m["msg_type"] not in ("status", "execute_input")]
     return reply, outputs

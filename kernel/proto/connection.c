@@ -8,8 +8,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *port_keys[CHAN_COUNT] = {
-    "shell_port", "iopub_port", "stdin_port", "control_port", "hb_port"};
+/* The connection file's key for each channel's port, indexed by CHAN_*. */
+static const char *const port_keys[CHAN_COUNT] = {
+    [CHAN_SHELL] = "shell_port",
+    [CHAN_IOPUB] = "iopub_port",
+    [CHAN_STDIN] = "stdin_port",
+    [CHAN_CONTROL] = "control_port",
+    [CHAN_HB] = "hb_port",
+};
 
 static dk_status copy_string(json_t *root, const char *key, char *dst,
                              size_t n, const char *fallback, const char *path,
@@ -66,7 +72,7 @@ dk_status connection_load(const char *path, ConnInfo *ci, DkErr *err)
     json_t *key = json_object_get(root, "key");
     ci->key = strdup(json_is_string(key) ? json_string_value(key) : "");
     if (!ci->key)
-        st = dk_err_set(err, DK_ERR_OOM, "out of memory");
+        st = dk_err_oom(err);
 done:
     json_decref(root);
     if (st)

@@ -1,8 +1,10 @@
 /*
  * connection.h: the connection file Jupyter hands a kernel (`-f file`).
  *
- * It names the transport, the address, the five ports and the signing key.
- * See shared/spec/protocol-checklist.md §3.
+ * A JSON object naming the transport ("tcp" or "ipc"), the address ("ip"),
+ * the five ports (shell_port, iopub_port, stdin_port, control_port,
+ * hb_port), the signing key ("key"; empty means unsigned messages) and
+ * the signature_scheme.  The kernel binds, the frontend connects.
  */
 #ifndef DK_CONNECTION_H
 #define DK_CONNECTION_H

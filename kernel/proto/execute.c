@@ -4,17 +4,21 @@
  * The bookkeeping every cell shares lives here: the execution count,
  * execute_input, the Outlet that turns the language's side effects into
  * iopub messages, the result, user_expressions, the error output, history,
- * and aborting queued cells after an error.  What a cell means is the
- * language's business (lang/interp.h).
+ * and aborting the cells sent after a failed one (stop_on_error: kernel.h
+ * says when).  What a cell means is the language's business
+ * (lang/interp.h).
  */
 #include <errno.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <zmq.h>
 
 #include "../util/interrupt.h"
 #include "../util/log.h"
 #include "kernel.h"
+#include "reply.h"
 #include "wire.h"
 
 /* The state of one running cell, handed to the Outlet callbacks. */
@@ -120,11 +124,19 @@ static char *out_input(void *ctx, const char *prompt, int password,
     return st ? NULL : await_input_reply(x, err);
 }
 
+/* The `error` output: the same ename, evalue and traceback as the reply
+ * (error_reply), without a status. */
 static json_t *error_content(const char *code, const DkErr *err)
 {
     return json_pack("{s:s, s:s, s:o}", "ename", dk_status_name(err->code),
                      "evalue", err->msg ? err->msg : "",
                      "traceback", interp_traceback(code, err));
+}
+
+static json_t *error_reply(const char *code, const DkErr *err, json_t *fields)
+{
+    return reply_error(dk_status_name(err->code), err->msg,
+                       interp_traceback(code, err), fields);
 }
 
 static json_t *user_expressions(Kernel *k, json_t *exprs)
@@ -140,13 +152,11 @@ static json_t *user_expressions(Kernel *k, json_t *exprs)
             dk_err_set(&err, DK_ERR_TYPE, "user expression is not a string");
         else if (!interp_eval_expression(k->interp, src, &bundle, &err))
             json_object_set_new(out, name,
-                                json_pack("{s:s, s:o, s:{}}", "status", "ok",
-                                          "data", bundle, "metadata"));
-        if (err.code) {
-            json_t *c = error_content(src ? src : "", &err);
-            json_object_set_new(c, "status", json_string("error"));
-            json_object_set_new(out, name, c);
-        }
+                                reply_ok(json_pack("{s:o, s:{}}", "data",
+                                                   bundle, "metadata")));
+        if (err.code)
+            json_object_set_new(out, name,
+                                error_reply(src ? src : "", &err, NULL));
         dk_err_clear(&err);
     }
     return out;
@@ -157,6 +167,83 @@ static int flag(const Msg *req, const char *key, int fallback)
     json_t *v = json_object_get(req->content, key);
     return json_is_boolean(v) ? json_is_true(v) : fallback;
 }
+
+/* --- stop_on_error ------------------------------------------------------ */
+
+#define ABORT_WINDOW_ENV "DIFFUSE_STOP_ON_ERROR_TIMEOUT"
+#define ABORT_WINDOW_DEFAULT 0.1 /* seconds; kernel.h says why */
+#define ABORT_WINDOW_MAX 60.0    /* beyond this it is surely a typo */
+
+static int64_t now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+int64_t execute_abort_window(void)
+{
+    double seconds = ABORT_WINDOW_DEFAULT;
+    const char *env = getenv(ABORT_WINDOW_ENV);
+    if (env && *env) {
+        char *end;
+        errno = 0;
+        double v = strtod(env, &end);
+        if (errno || *end || !isfinite(v) || v < 0 || v > ABORT_WINDOW_MAX)
+            log_warn(ABORT_WINDOW_ENV "='%s' is not a number of seconds "
+                     "from 0 to %g; using %g", env, ABORT_WINDOW_MAX,
+                     ABORT_WINDOW_DEFAULT);
+        else
+            seconds = v;
+    }
+    return (int64_t)(seconds * 1e9);
+}
+
+static void start_aborting(Kernel *k)
+{
+    k->abort_pending = 1;
+    k->abort_until_ns = k->abort_window_ns ? now_ns() + k->abort_window_ns
+                                           : 0;
+}
+
+int execute_aborting(Kernel *k)
+{
+    if (k->draining)
+        return 1;
+    if (k->abort_until_ns && now_ns() < k->abort_until_ns)
+        return 1;
+    k->abort_until_ns = 0; /* the window is over: no clock read next time */
+    return 0;
+}
+
+/* Nothing runs and the count does not move.  The reply has no
+ * execution_count (reply.h), so the cell shows no prompt number. */
+void handle_execute_aborted(Chan *ch, const Msg *req)
+{
+    log_info("aborted an execute_request sent after a failed cell");
+    kernel_reply(ch, req, "execute_reply", reply_aborted());
+}
+
+void execute_abort_queue(Chan *ch)
+{
+    Kernel *k = ch->k;
+    zmq_pollitem_t item = {ch->sock, 0, ZMQ_POLLIN, 0};
+    k->draining = 1;
+    while (zmq_poll(&item, 1, 0) > 0) {
+        Msg *req = NULL;
+        DkErr err = {0};
+        if (wire_recv(ch->sock, ch->signer, &req, &err)) {
+            log_warn("dropped a message on shell: %s", err.msg);
+            dk_err_clear(&err);
+            continue;
+        }
+        kernel_dispatch(ch, req); /* busy, aborted or served, idle */
+        msg_free(req);
+    }
+    k->draining = 0;
+}
+
+/* --- the request ------------------------------------------------------- */
 
 void handle_execute(Chan *ch, const Msg *req)
 {
@@ -187,14 +274,13 @@ void handle_execute(Chan *ch, const Msg *req)
                               "data", result, "metadata"));
         }
         json_t *exprs = json_object_get(req->content, "user_expressions");
-        reply = json_pack("{s:s, s:i, s:[], s:o}", "status", "ok",
-                          "execution_count", count, "payload",
-                          "user_expressions", user_expressions(k, exprs));
+        reply = reply_ok(json_pack("{s:i, s:[], s:o}", "execution_count",
+                                   count, "payload", "user_expressions",
+                                   user_expressions(k, exprs)));
     } else {
         publish(&x, "error", error_content(code, &err));
-        reply = error_content(code, &err);
-        json_object_set_new(reply, "status", json_string("error"));
-        json_object_set_new(reply, "execution_count", json_integer(count));
+        reply = error_reply(code, &err,
+                            json_pack("{s:i}", "execution_count", count));
     }
     if (store)
         history_add(k->history, count, code, text);
@@ -202,32 +288,5 @@ void handle_execute(Chan *ch, const Msg *req)
     json_decref(result);
     dk_err_clear(&err);
     if (st != DK_OK && flag(req, "stop_on_error", 1))
-        k->abort_pending = 1;
-}
-
-/* Serve what is already queued on shell: executes are answered "aborted"
- * without running, anything else normally. */
-void execute_abort_queue(Chan *ch)
-{
-    Kernel *k = ch->k;
-    zmq_pollitem_t item = {ch->sock, 0, ZMQ_POLLIN, 0};
-    while (zmq_poll(&item, 1, 0) > 0) {
-        Msg *req = NULL;
-        DkErr err = {0};
-        if (wire_recv(ch->sock, ch->signer, &req, &err)) {
-            log_warn("dropped a message on shell: %s", err.msg);
-            dk_err_clear(&err);
-            continue;
-        }
-        if (strcmp(msg_type(req), "execute_request") == 0) {
-            iopub_status(&k->iopub, ch->signer, "busy", req);
-            kernel_reply(ch, req, "execute_reply",
-                         json_pack("{s:s, s:i}", "status", "aborted",
-                                   "execution_count", k->execution_count));
-            iopub_status(&k->iopub, ch->signer, "idle", req);
-        } else {
-            kernel_dispatch(ch, req);
-        }
-        msg_free(req);
-    }
+        start_aborting(k);
 }

@@ -52,7 +52,7 @@ Signer *signer_new(const char *scheme, const char *key, DkErr *err)
 {
     Signer *s = calloc(1, sizeof *s);
     if (!s) {
-        dk_err_set(err, DK_ERR_OOM, "out of memory");
+        dk_err_oom(err);
         return NULL;
     }
     if (!key || !*key)

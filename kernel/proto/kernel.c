@@ -15,6 +15,7 @@
 #include <string.h>
 #include <zmq.h>
 
+#include "../util/array.h"
 #include "../util/interrupt.h"
 #include "../util/log.h"
 #include "wire.h"
@@ -43,7 +44,7 @@ static const struct {
 
 Handler kernel_handler(const char *type, int control)
 {
-    for (size_t i = 0; i < sizeof handlers / sizeof handlers[0]; i++)
+    for (size_t i = 0; i < ARRAY_LEN(handlers); i++)
         if (strcmp(handlers[i].type, type) == 0)
             return (control ? handlers[i].control : handlers[i].shell)
                        ? handlers[i].fn
@@ -72,12 +73,15 @@ void kernel_dispatch(Chan *ch, const Msg *req)
     const char *type = msg_type(req);
     iopub_status(&k->iopub, ch->signer, "busy", req);
     Handler fn = kernel_handler(type, ch == &k->control);
+    if (fn == handle_execute && execute_aborting(k))
+        fn = handle_execute_aborted;
     if (fn)
         fn(ch, req);
     else
         log_warn("ignored unknown message type '%s' on %s", type, ch->name);
-    /* Drain before idle: a frontend that waits for this idle before its
-     * next request must not see that request aborted. */
+    /* Whatever was queued behind a failed cell is aborted now, before
+     * idle, however long serving the queue takes and even with a window
+     * of 0; the window covers what is still on its way. */
     if (k->abort_pending && ch == &k->shell) {
         k->abort_pending = 0;
         execute_abort_queue(ch);
@@ -103,10 +107,22 @@ static void install_signals(void)
     signal(SIGPIPE, SIG_IGN);
 }
 
-static const int socket_types[CHAN_COUNT] = {ZMQ_ROUTER, ZMQ_PUB, ZMQ_ROUTER,
-                                             ZMQ_ROUTER, ZMQ_REP};
-static const char *chan_names[CHAN_COUNT] = {"shell", "iopub", "stdin",
-                                             "control", "heartbeat"};
+/* Per channel, indexed by CHAN_*: the socket type Jupyter expects there
+ * and the name used in error messages. */
+static const int socket_types[CHAN_COUNT] = {
+    [CHAN_SHELL] = ZMQ_ROUTER,
+    [CHAN_IOPUB] = ZMQ_PUB,
+    [CHAN_STDIN] = ZMQ_ROUTER,
+    [CHAN_CONTROL] = ZMQ_ROUTER,
+    [CHAN_HB] = ZMQ_REP,
+};
+static const char *const chan_names[CHAN_COUNT] = {
+    [CHAN_SHELL] = "shell",
+    [CHAN_IOPUB] = "iopub",
+    [CHAN_STDIN] = "stdin",
+    [CHAN_CONTROL] = "control",
+    [CHAN_HB] = "heartbeat",
+};
 
 static int make_pair(Kernel *k, void *pair[2], const char *endpoint)
 {
@@ -125,9 +141,23 @@ void kernel_wake(void *tx)
         zmq_send(tx, "", 0, ZMQ_DONTWAIT);
 }
 
+/* zmq_setsockopt for an int option, with a failure named in err.  A
+ * socket left with the wrong option would misbehave much later and far
+ * from here (a shutdown that hangs on unsent messages), so it is an error
+ * now. */
+static dk_status set_int_option(void *sock, int chan, int option,
+                                const char *option_name, int value,
+                                DkErr *err)
+{
+    if (zmq_setsockopt(sock, option, &value, sizeof value) == 0)
+        return DK_OK;
+    return dk_err_set(err, DK_ERR_IO, "cannot set %s=%d on the %s socket: %s",
+                      option_name, value, chan_names[chan],
+                      zmq_strerror(errno));
+}
+
 static dk_status bind_all(Kernel *k, DkErr *err)
 {
-    int linger = 1000;
     for (int c = 0; c < CHAN_COUNT; c++) {
         char ep[320];
         connection_endpoint(&k->conn, c, ep, sizeof ep);
@@ -135,7 +165,11 @@ static dk_status bind_all(Kernel *k, DkErr *err)
         if (!k->sock[c])
             return dk_err_set(err, DK_ERR_IO, "cannot create the %s socket: "
                               "%s", chan_names[c], zmq_strerror(errno));
-        zmq_setsockopt(k->sock[c], ZMQ_LINGER, &linger, sizeof linger);
+        /* At shutdown, wait up to 1 s for the last replies to leave. */
+        dk_status st = set_int_option(k->sock[c], c, ZMQ_LINGER, "ZMQ_LINGER",
+                                      1000, err);
+        if (st)
+            return st;
         if (zmq_bind(k->sock[c], ep) != 0) {
             dk_err_set(err, DK_ERR_IO, "cannot bind the %s channel to %s: %s",
                        chan_names[c], ep, zmq_strerror(errno));
@@ -177,10 +211,11 @@ static dk_status kernel_open(Kernel *k, const char *path, DkErr *err)
     k->control.signer = signer_new(k->conn.scheme, k->conn.key, err);
     if (!k->control.signer)
         return err->code;
+    k->abort_window_ns = execute_abort_window();
     k->interp = interp_new();
     k->history = history_new();
     if (!k->interp || !k->history)
-        return dk_err_set(err, DK_ERR_OOM, "out of memory");
+        return dk_err_oom(err);
     return DK_OK;
 }
 
@@ -247,7 +282,7 @@ dk_status kernel_run(const char *connection_file, DkErr *err)
 {
     Kernel *k = calloc(1, sizeof *k);
     if (!k)
-        return dk_err_set(err, DK_ERR_OOM, "out of memory");
+        return dk_err_oom(err);
     pthread_mutex_init(&k->iopub.lock, NULL);
     install_signals();
     dk_status st = kernel_open(k, connection_file, err);

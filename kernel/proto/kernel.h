@@ -11,6 +11,21 @@
  * iopub is shared through a lock (iopub.h).  Every request, on shell or
  * control, is framed by status busy/idle with the request as parent.
  *
+ * stop_on_error: when a cell fails and its request asked for
+ * stop_on_error (the default), the cells the frontend sent after it must
+ * not run: "Run All" sends every cell at once.  Those already queued on
+ * shell are answered "aborted" at once; so is every execute_request that
+ * arrives within a short window after the failure, because the rest of a
+ * "Run All" may still be on its way (through jupyter_server, over a loaded
+ * machine).  Other requests (kernel_info, complete, ...) are served as
+ * usual meanwhile.  The window is DIFFUSE_STOP_ON_ERROR_TIMEOUT seconds
+ * from the environment (kernel.json's "env" can set it), default 0.1:
+ * long enough for a burst of requests to arrive, far shorter than a
+ * person takes to read an error and run the next cell.  0 aborts only
+ * what is already queued.  A program that sends its next execute the
+ * moment an error reply arrives should pass stop_on_error=False (nbclient
+ * does when errors are allowed) or wait out the window.
+ *
  * The struct below is internal to kernel/proto: other layers only call
  * kernel_run.
  */
@@ -19,6 +34,7 @@
 
 #include <jansson.h>
 #include <stdatomic.h>
+#include <stdint.h>
 
 #include "../lang/interp.h"
 #include "../util/err.h"
@@ -51,8 +67,12 @@ struct Kernel {
     History *history;
     int execution_count;
     atomic_int stopping;        /* a shutdown was requested */
-    int abort_pending;          /* a cell failed with stop_on_error */
     atomic_int shell_done;      /* the shell loop has returned */
+    /* stop_on_error (see above); shell thread only. */
+    int64_t abort_window_ns;    /* DIFFUSE_STOP_ON_ERROR_TIMEOUT */
+    int64_t abort_until_ns;     /* CLOCK_MONOTONIC end of the window, or 0 */
+    int abort_pending;          /* a cell failed: drain shell before idle */
+    int draining;               /* serving what was queued at the failure */
 };
 
 /* Bind the channels of the connection file and serve until a shutdown
@@ -90,9 +110,20 @@ void handle_connect(Chan *ch, const Msg *req);
 void handle_shutdown(Chan *ch, const Msg *req);
 void handle_interrupt(Chan *ch, const Msg *req);
 
-/* After a failed cell with stop_on_error: answer every execute_request
- * already queued on shell with status "aborted" (other requests are
- * served normally). */
+/* The stop_on_error window from DIFFUSE_STOP_ON_ERROR_TIMEOUT, in ns (a
+ * bad value is logged and the default used). */
+int64_t execute_abort_window(void);
+
+/* Whether an execute_request dispatched now is to be aborted: shell is
+ * being drained after a failure, or the window is still open. */
+int execute_aborting(Kernel *k);
+
+/* The handler kernel_dispatch uses in place of handle_execute while
+ * execute_aborting: an execute_reply with status "aborted". */
+void handle_execute_aborted(Chan *ch, const Msg *req);
+
+/* After a failed cell with stop_on_error: serve every request already
+ * queued on shell (executes are aborted, others served normally). */
 void execute_abort_queue(Chan *ch);
 
 /* Wake the other thread's poll (after a shutdown request). */

@@ -3,6 +3,12 @@
  *
  * Ids come from a xorshift generator seeded once from the OS: a uuid per
  * message must not cost a system call on the execute hot path.
+ *
+ * That generator is the protocol's own and serves message and session ids
+ * only.  It is deliberately not the language's random stream
+ * (diffusion/rng.h): a cell's `seed 180` must give the same pictures
+ * however many messages were sent before it, and ids drawn from a seeded
+ * stream would repeat between two kernels that ran the same `seed`.
  */
 #include "msg.h"
 
@@ -41,31 +47,34 @@ const char *msg_type(const Msg *m)
     return t ? t : "";
 }
 
-static pthread_mutex_t rng_lock = PTHREAD_MUTEX_INITIALIZER;
-static uint64_t rng_state;
+/* The protocol's id generator: shared by the shell and control threads,
+ * hence the lock; seeded on first use, never reseeded. */
+static pthread_mutex_t id_rng_lock = PTHREAD_MUTEX_INITIALIZER;
+static uint64_t id_rng_state;
 
-static uint64_t next_random(void)
+static uint64_t id_random(void)
 {
-    pthread_mutex_lock(&rng_lock);
-    if (!rng_state) {
-        if (getrandom(&rng_state, sizeof rng_state, 0) != sizeof rng_state)
-            rng_state = (uint64_t)time(NULL) ^ (uint64_t)(uintptr_t)&rng_state;
-        rng_state |= 1;
+    pthread_mutex_lock(&id_rng_lock);
+    uint64_t x = id_rng_state;
+    if (!x) {
+        if (getrandom(&x, sizeof x, 0) != sizeof x)
+            x = (uint64_t)time(NULL) ^ (uint64_t)(uintptr_t)&x;
+        x |= 1;
     }
     /* xorshift64* */
-    rng_state ^= rng_state >> 12;
-    rng_state ^= rng_state << 25;
-    rng_state ^= rng_state >> 27;
-    uint64_t r = rng_state * 0x2545F4914F6CDD1DULL;
-    pthread_mutex_unlock(&rng_lock);
-    return r;
+    x ^= x >> 12;
+    x ^= x << 25;
+    x ^= x >> 27;
+    id_rng_state = x;
+    pthread_mutex_unlock(&id_rng_lock);
+    return x * 0x2545F4914F6CDD1DULL;
 }
 
 void msg_uuid(char out[37])
 {
     static const char digits[] = "0123456789abcdef";
     uint8_t b[16];
-    uint64_t hi = next_random(), lo = next_random();
+    uint64_t hi = id_random(), lo = id_random();
     memcpy(b, &hi, 8);
     memcpy(b + 8, &lo, 8);
     b[6] = (uint8_t)((b[6] & 0x0f) | 0x40); /* version 4 */

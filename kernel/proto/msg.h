@@ -4,8 +4,10 @@
  * A message is its routing identities (ZeroMQ frames before "<IDS|MSG>"),
  * four JSON dicts (header, parent_header, metadata, content) and optional
  * raw buffers.  A Msg owns everything it points to: identities and buffers
- * are malloc'd copies, the JSON parts are references it holds.
- * See shared/spec/protocol-checklist.md §2.
+ * are malloc'd copies, the JSON parts are references it holds.  The four
+ * dicts are always present on the wire, if only as "{}"; header and
+ * parent_header are what a frontend uses to match replies and outputs to
+ * its requests (wire.h has the frame layout).
  */
 #ifndef DK_MSG_H
 #define DK_MSG_H
@@ -57,7 +59,10 @@ size_t msg_header_text(const char *msg_type, char *buf, size_t n);
 /* The kernel's session id for this process (a uuid, fixed at first call). */
 const char *msg_session(void);
 
-/* Write a random uuid4 string (37 bytes with NUL) into out. */
+/* Write a random uuid4 string (37 bytes with NUL) into out.  The bits come
+ * from the protocol's own generator (msg.c), never from the language's
+ * seeded stream, so `seed` in a cell does not touch ids and ids do not
+ * consume the cell's random numbers. */
 void msg_uuid(char out[37]);
 
 /* Current time as "2024-01-01T00:00:00.000000Z" into out (32 bytes). */

@@ -14,6 +14,7 @@
 #include "../util/log.h"
 #include "../util/utf8.h"
 #include "kernel.h"
+#include "reply.h"
 
 #ifndef DK_VERSION
 #define DK_VERSION "0.1.0"
@@ -47,15 +48,17 @@ void handle_kernel_info(Chan *ch, const Msg *req)
     const char *banner =
         "diffuse " DK_VERSION " - a Jupyter kernel that teaches diffusion "
         "models.\nType `help` for the commands, `help NAME` for one.";
-    kernel_reply(ch, req, "kernel_info_reply",
-                 json_pack("{s:s, s:s, s:s, s:s, s:o, s:s, s:o, s:b}",
-                           "status", "ok", "protocol_version", "5.3",
-                           "implementation", "diffuse",
-                           "implementation_version", DK_VERSION,
-                           "language_info", lang, "banner", banner,
-                           "help_links", links, "debugger", 0));
+    json_t *info = json_pack("{s:s, s:s, s:s, s:o, s:s, s:o, s:b}",
+                             "protocol_version", "5.3",
+                             "implementation", "diffuse",
+                             "implementation_version", DK_VERSION,
+                             "language_info", lang, "banner", banner,
+                             "help_links", links, "debugger", 0);
+    kernel_reply(ch, req, "kernel_info_reply", reply_ok(info));
 }
 
+/* Not a reply_ok: here "status" is the verdict itself ("complete",
+ * "incomplete", "invalid", "unknown"), as the protocol has it. */
 void handle_is_complete(Chan *ch, const Msg *req)
 {
     const char *indent = "";
@@ -89,11 +92,11 @@ void handle_complete(Chan *ch, const Msg *req)
     }
     json_t *matches = json_object_get(c, "matches");
     matches = matches ? json_incref(matches) : json_array();
-    kernel_reply(ch, req, "complete_reply",
-                 json_pack("{s:s, s:o, s:I, s:I, s:{s:o}}", "status", "ok",
-                           "matches", matches,
-                           "cursor_start", cp_start, "cursor_end", cp_end,
-                           "metadata", "_jupyter_types_experimental", types));
+    json_t *fields = json_pack("{s:o, s:I, s:I, s:{s:o}}", "matches", matches,
+                               "cursor_start", cp_start, "cursor_end", cp_end,
+                               "metadata", "_jupyter_types_experimental",
+                               types);
+    kernel_reply(ch, req, "complete_reply", reply_ok(fields));
     json_decref(c);
 }
 
@@ -104,24 +107,24 @@ void handle_inspect(Chan *ch, const Msg *req)
     int detail = (int)json_integer_value(json_object_get(req->content,
                                                          "detail_level"));
     json_t *data = interp_inspect(ch->k->interp, code, cursor, detail);
-    kernel_reply(ch, req, "inspect_reply",
-                 json_pack("{s:s, s:b, s:o, s:{}}", "status", "ok", "found",
-                           data != NULL, "data", data ? data : json_object(),
-                           "metadata"));
+    json_t *fields = json_pack("{s:b, s:o, s:{}}", "found", data != NULL,
+                               "data", data ? data : json_object(),
+                               "metadata");
+    kernel_reply(ch, req, "inspect_reply", reply_ok(fields));
 }
 
 void handle_history(Chan *ch, const Msg *req)
 {
-    kernel_reply(ch, req, "history_reply",
-                 json_pack("{s:s, s:o}", "status", "ok", "history",
-                           history_query(ch->k->history, req->content)));
+    json_t *fields = json_pack("{s:o}", "history",
+                               history_query(ch->k->history, req->content));
+    kernel_reply(ch, req, "history_reply", reply_ok(fields));
 }
 
 /* The kernel offers no comm targets yet: none are open. */
 void handle_comm_info(Chan *ch, const Msg *req)
 {
     kernel_reply(ch, req, "comm_info_reply",
-                 json_pack("{s:s, s:{}}", "status", "ok", "comms"));
+                 reply_ok(json_pack("{s:{}}", "comms")));
 }
 
 /* An unknown target is closed at once, so the frontend does not wait on a
@@ -144,13 +147,13 @@ void handle_comm_ignore(Chan *ch, const Msg *req)
 void handle_connect(Chan *ch, const Msg *req)
 {
     const ConnInfo *ci = &ch->k->conn;
-    kernel_reply(ch, req, "connect_reply",
-                 json_pack("{s:s, s:i, s:i, s:i, s:i, s:i}", "status", "ok",
-                           "shell_port", ci->port[CHAN_SHELL], "iopub_port",
-                           ci->port[CHAN_IOPUB], "stdin_port",
-                           ci->port[CHAN_STDIN], "control_port",
-                           ci->port[CHAN_CONTROL], "hb_port",
-                           ci->port[CHAN_HB]));
+    json_t *ports = json_pack("{s:i, s:i, s:i, s:i, s:i}",
+                              "shell_port", ci->port[CHAN_SHELL],
+                              "iopub_port", ci->port[CHAN_IOPUB],
+                              "stdin_port", ci->port[CHAN_STDIN],
+                              "control_port", ci->port[CHAN_CONTROL],
+                              "hb_port", ci->port[CHAN_HB]);
+    kernel_reply(ch, req, "connect_reply", reply_ok(ports));
 }
 
 /* Reply first, then stop: the frontend waits for the reply before it
@@ -159,7 +162,7 @@ void handle_shutdown(Chan *ch, const Msg *req)
 {
     int restart = json_is_true(json_object_get(req->content, "restart"));
     kernel_reply(ch, req, "shutdown_reply",
-                 json_pack("{s:s, s:b}", "status", "ok", "restart", restart));
+                 reply_ok(json_pack("{s:b}", "restart", restart)));
     atomic_store(&ch->k->stopping, 1);
     dk_interrupt_raise();
 }
@@ -167,5 +170,5 @@ void handle_shutdown(Chan *ch, const Msg *req)
 void handle_interrupt(Chan *ch, const Msg *req)
 {
     dk_interrupt_raise();
-    kernel_reply(ch, req, "interrupt_reply", json_pack("{s:s}", "status", "ok"));
+    kernel_reply(ch, req, "interrupt_reply", reply_ok(NULL));
 }

@@ -72,7 +72,7 @@ dk_status wire_decode(const Blob *frames, int nframes, Signer *signer,
 
     Msg *m = calloc(1, sizeof *m);
     if (!m)
-        return dk_err_set(err, DK_ERR_OOM, "out of memory");
+        return dk_err_oom(err);
     static const char *names[4] = {"header", "parent_header", "metadata",
                                    "content"};
     json_t **slots[4] = {&m->header, &m->parent, &m->metadata, &m->content};
@@ -95,7 +95,7 @@ dk_status wire_decode(const Blob *frames, int nframes, Signer *signer,
     if ((d && !m->ids) || (m->nbuffers && !m->buffers) ||
         !m->header_raw.data) {
         msg_free(m);
-        return dk_err_set(err, DK_ERR_OOM, "out of memory");
+        return dk_err_oom(err);
     }
     *out = m;
     return DK_OK;
@@ -135,7 +135,7 @@ dk_status wire_encode(const Msg *m, Signer *signer, Blob **frames,
     int n = m->nids + 6 + m->nbuffers;
     Blob *f = calloc((size_t)n, sizeof *f);
     if (!f)
-        return dk_err_set(err, DK_ERR_OOM, "out of memory");
+        return dk_err_oom(err);
     int i = 0, bad = 0;
     for (; i < m->nids; i++)
         bad |= set_frame(&f[i], m->ids[i].data, m->ids[i].len);
@@ -200,7 +200,7 @@ static dk_status recv_frames(void *sock, Blob **out, int *nout, DkErr *err)
             if (!g) {
                 zmq_msg_close(&part);
                 wire_frames_free(f, n);
-                return dk_err_set(err, DK_ERR_OOM, "out of memory");
+                return dk_err_oom(err);
             }
             f = g;
         }
@@ -208,7 +208,7 @@ static dk_status recv_frames(void *sock, Blob **out, int *nout, DkErr *err)
         zmq_msg_close(&part);
         if (bad) {
             wire_frames_free(f, n);
-            return dk_err_set(err, DK_ERR_OOM, "out of memory");
+            return dk_err_oom(err);
         }
         n++;
     }

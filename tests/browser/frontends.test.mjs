@@ -8,6 +8,8 @@
 //   2. Notebook 7 (same server) renders the saved notebook with our
 //      renderers (untrusted, so this also checks safe: true).
 //   3. Debian's classic notebook 6 shows the PNG/SVG fallbacks.
+// And stop_on_error: JupyterLab's Run All on a notebook whose second cell
+// fails leaves every later cell unexecuted.
 // Screenshots go to build/browser/.  Run: node --test tests/browser/
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -44,9 +46,22 @@ const CELLS = [
     : 'plot [3, 2, 1] title="no train command in this kernel"'
 ];
 
-function notebook() {
+// Run All sends every cell at once: the kernel must abort all those after
+// the failing cell 1, including any still on their way when it fails.
+const SOE_NB = 'diffuse-stop-on-error.ipynb';
+const SOE_CELLS = [
+  'soe_first = 1\nsoe_first',
+  'soe_undefined_name',
+  'print "cell 2 ran"',
+  'soe_first = 3',
+  'print "cell 4 ran"',
+  'seed 1\nprint "cell 5 ran"',
+  'soe_first'
+];
+
+function notebook(cells = CELLS) {
   return {
-    cells: CELLS.map((src, i) => ({
+    cells: cells.map((src, i) => ({
       cell_type: 'code', execution_count: null, id: `cell-${i}`, metadata: {}, outputs: [],
       source: src
     })),
@@ -66,6 +81,7 @@ before(async () => {
   mkdirSync(ARTIFACTS, { recursive: true });
   state = jupyterState('diffuse-browser-');
   writeFileSync(join(state.root, NB), JSON.stringify(notebook(), null, 1));
+  writeFileSync(join(state.root, SOE_NB), JSON.stringify(notebook(SOE_CELLS), null, 1));
   lab = await startServer('lab', state, join(ARTIFACTS, 'jupyter-lab.log'));
   browser = await launchBrowser();
 });
@@ -231,6 +247,69 @@ test('JupyterLab: highlighting, scrubber, live loss curve, no errors', { timeout
     // save with outputs for the other front-ends
     await page.evaluate(() => window.jupyterapp.commands.execute('docmanager:save'));
     await page.waitForFunction(() => !window.jupyterapp.shell.currentWidget.context.model.dirty);
+    assert.deepEqual(errors, []);
+  } finally {
+    await page.close();
+  }
+});
+
+test('JupyterLab: Run All stops at a failing cell (stop_on_error)', { timeout: 240_000 }, async () => {
+  const { page, errors } = await newPage();
+  try {
+    // a workspace of its own, so that no notebook of the test above is
+    // restored beside this one; commands act on the current notebook, so
+    // everything below also finds this one by its path and makes it current
+    await page.goto(lab.url(`/lab/workspaces/stop-on-error/tree/${SOE_NB}`), { waitUntil: 'domcontentloaded' });
+    await page.waitForFunction(nb => {
+      const app = window.jupyterapp;
+      const panel = app && [...app.shell.widgets('main')].find(w => w.context?.path === nb);
+      if (!panel) return false;
+      window.__dkPanel = panel;
+      const k = panel.sessionContext.session?.kernel;
+      return k?.name === 'diffuse' && k.status === 'idle';
+    }, SOE_NB, { timeout: 120_000 });
+    await page.evaluate(() => window.jupyterapp.shell.activateById(window.__dkPanel.id));
+    await page.waitForFunction(() => window.jupyterapp.shell.currentWidget === window.__dkPanel);
+    await page.evaluate(() => {
+      window.__dkSoe = undefined;
+      window.jupyterapp.commands.execute('notebook:run-all-cells').then(
+        r => (window.__dkSoe = `done ${r}`), e => (window.__dkSoe = `failed: ${e}`));
+    });
+    // settled: Run All has returned, no cell is running, the kernel idles
+    await page.waitForFunction(() => {
+      const panel = window.__dkPanel;
+      return window.__dkSoe !== undefined &&
+        panel.content.widgets.every(c => c.model.executionState !== 'running') &&
+        panel.sessionContext.session.kernel.status === 'idle';
+    }, null, { timeout: 120_000, polling: 100 });
+    const cells = () => page.evaluate(() =>
+      window.__dkPanel.content.widgets.map(c => ({
+        count: c.model.executionCount,
+        outputs: c.model.outputs.toJSON(),
+        prompt: c.node.querySelector('.jp-InputPrompt')?.textContent.trim()
+      })));
+    let seen = await cells();
+    await page.screenshot({ path: shot('lab-stop-on-error.png'), fullPage: true });
+    assert.equal(seen[0].count, 1, JSON.stringify(seen[0]));
+    assert.equal(seen[0].outputs[0]?.data?.['text/plain'], '1');
+    assert.equal(seen[1].count, 2);
+    assert.deepEqual(seen[1].outputs.map(o => [o.output_type, o.ename]), [['error', 'NameError']]);
+    for (let i = 2; i < SOE_CELLS.length; i++) {
+      assert.equal(seen[i].count, null, `cell ${i} has no execution count: ${JSON.stringify(seen[i])}`);
+      assert.deepEqual(seen[i].outputs, [], `cell ${i} has no output`);
+      assert.equal(seen[i].prompt, '[ ]:', `cell ${i}'s prompt`);
+    }
+    // the aborted cells did not run: cell 3 did not change soe_first; and
+    // a cell run by hand afterwards runs
+    await page.evaluate(() => {
+      window.__dkPanel.content.activeCellIndex = 6;
+      return window.jupyterapp.commands.execute('notebook:run-cell');
+    });
+    await page.waitForFunction(() => window.__dkPanel.content.widgets[6].model.executionCount !== null,
+      null, { timeout: 60_000 });
+    seen = await cells();
+    assert.equal(seen[6].count, 3);
+    assert.equal(seen[6].outputs[0]?.data?.['text/plain'], '1');
     assert.deepEqual(errors, []);
   } finally {
     await page.close();

@@ -2,8 +2,8 @@
 
 Driven with jupyter_client directly (KernelManager / BlockingKernelClient)
 and, for malformed or high-volume traffic, with raw zmq sockets plus
-jupyter_client.session.Session.  Rules checked are those of
-shared/spec/protocol-checklist.md (protocol 5.3).
+jupyter_client.session.Session.  Rules checked are those of the Jupyter
+messaging protocol, version 5.3 (jupyter_client's "Messaging in Jupyter").
 """
 from __future__ import annotations
 
@@ -22,7 +22,8 @@ import zmq
 from jupyter_client.manager import KernelManager
 from jupyter_client.session import Session
 
-from conftest import KERNEL_NAME, TIMEOUT, collect_iopub, execute, shell_reply, text_of
+from conftest import (KERNEL_NAME, TIMEOUT, RunningKernel, collect_iopub, execute, shell_reply,
+                      text_of, wait_out_stop_on_error)
 
 # --------------------------------------------------------------------------
 # helpers
@@ -303,6 +304,7 @@ def _interrupt_running_sleep(kernel, interrupt) -> None:
     assert len(errors) == 1 and errors[0]["content"]["ename"] == "KeyboardInterrupt"
     # alive, and state kept
     assert_alive(kernel)
+    wait_out_stop_on_error()  # an interrupted cell failed: the window opened
     reply, outputs = execute(kc, "keep_me")
     assert reply["content"]["status"] == "ok"
     assert text_of(outputs) == "7"
@@ -416,6 +418,15 @@ def test_restart_gives_new_session_and_empty_variables(fresh_kernel):
 # execute semantics
 
 
+# What "Run All" does: every cell sent at once.  The cells after a failed
+# one must be aborted even when they reach the kernel only after it has
+# finished the failed cell; they may still be on their way then, which is
+# what the kernel's window (DIFFUSE_STOP_ON_ERROR_TIMEOUT) is for.
+
+SOE_TEST_WINDOW = 0.02  # short, so that 200 tries take a few seconds
+SOE_TRIES = 200
+
+
 def test_stop_on_error_aborts_queued(kernel):
     kc = kernel.kc
     kernel.flush()
@@ -425,18 +436,110 @@ def test_stop_on_error_aborts_queued(kernel):
     ra, rb, rc = shell_reply(kc, a), shell_reply(kc, b), shell_reply(kc, c)
     assert ra["content"]["status"] == "ok"
     assert rb["content"]["status"] == "error"
-    assert rc["content"]["status"] == "aborted"
-    assert "execution_count" in rc["content"]
+    # an aborted reply has no other field: JupyterLab would show an
+    # execution_count as the cell's prompt number, as if the cell had run
+    assert rc["content"] == {"status": "aborted"}
     # the aborted request still got busy/idle
     msgs = collect_iopub(kc, c)
     assert [m["content"]["execution_state"] for m in msgs if m["msg_type"] == "status"] == [
         "busy", "idle"]
     assert not [m for m in msgs if m["msg_type"] in ("execute_input", "execute_result", "error")]
+    wait_out_stop_on_error()
     reply, _ = execute(kc, "soe_c")
     assert reply["content"]["ename"] == "NameError"
-    # after the queue drained, new requests run again
+    # after the queue drained and the window passed (execute() waits it
+    # out after an error), new requests run again
     reply, _ = execute(kc, "soe_a")
     assert reply["content"]["status"] == "ok"
+
+
+def fail_then_execute(kc, name: str) -> tuple[dict, dict]:
+    """A failing cell and, at once, a second cell that would define `name`;
+    the two execute_replies, once both requests are idle."""
+    a = kc.execute("soe_burst_undefined_name", stop_on_error=True)
+    b = kc.execute(f"{name} = 1", stop_on_error=True)
+    ra, rb = shell_reply(kc, a), shell_reply(kc, b)
+    msgs = collect_iopub(kc, b)
+    collect_iopub(kc, a)
+    assert [m["content"]["execution_state"] for m in msgs if m["msg_type"] == "status"] == [
+        "busy", "idle"], "the aborted request is framed by busy/idle"
+    assert not [m for m in msgs if m["msg_type"] != "status"], "nothing ran"
+    return ra, rb
+
+
+def assert_aborted_burst(ra: dict, rb: dict) -> None:
+    assert ra["content"]["status"] == "error"
+    assert rb["content"] == {"status": "aborted"}
+
+
+def test_stop_on_error_aborts_the_burst_on_a_fresh_kernel(fresh_kernel):
+    """The very first try against a fresh kernel, default window: the
+    second cell is aborted, kernel_info is still answered inside the
+    window, and a cell sent after the window runs."""
+    kc = fresh_kernel.kc
+    fresh_kernel.flush()
+    assert_aborted_burst(*fail_then_execute(kc, "soe_fresh"))
+    wait_out_stop_on_error()
+    # inside a new window: other requests are served, executes aborted
+    a = kc.execute("soe_fresh_undefined", stop_on_error=True)
+    info = kc.kernel_info()
+    b = kc.execute("soe_fresh = 2", stop_on_error=True)
+    ra, rinfo, rb = shell_reply(kc, a), shell_reply(kc, info), shell_reply(kc, b)
+    assert ra["content"]["status"] == "error"
+    assert rinfo["content"]["status"] == "ok"
+    assert rb["content"]["status"] == "aborted"
+    wait_out_stop_on_error()
+    reply, _ = execute(kc, "soe_fresh")
+    assert reply["content"]["status"] == "error", "neither aborted cell ran"
+    assert reply["content"]["ename"] == "NameError"
+    reply, outputs = execute(kc, "soe_fresh = 3\nsoe_fresh")
+    assert reply["content"]["status"] == "ok"
+    assert text_of(outputs) == "3"
+
+
+def test_stop_on_error_aborts_the_burst_every_time(kernel_spec, tmp_path):
+    """The race "Run All" used to lose about 1 time in 30: 200 tries
+    against one kernel, each second cell aborted; after the window a cell
+    runs again."""
+    k = RunningKernel(tmp_path, env={"DIFFUSE_STOP_ON_ERROR_TIMEOUT": str(SOE_TEST_WINDOW)})
+    try:
+        kc = k.kc
+        ran = []
+        for i in range(SOE_TRIES):
+            ra, rb = fail_then_execute(kc, f"soe_try_{i}")
+            if rb["content"]["status"] != "aborted":
+                ran.append(i)
+            assert ra["content"]["status"] == "error"
+            time.sleep(SOE_TEST_WINDOW + 0.005)  # so that the next failure runs
+        assert not ran, f"{len(ran)} of {SOE_TRIES} second cells were not aborted: {ran}"
+        reply, outputs = execute(kc, "soe_after = 5\nsoe_after")
+        assert reply["content"]["status"] == "ok"
+        assert text_of(outputs) == "5"
+        # none of the aborted cells defined its variable
+        reply, _ = execute(kc, "soe_try_0")
+        assert reply["content"]["ename"] == "NameError"
+        assert "warning" not in k.log_text()
+    finally:
+        k.stop()
+
+
+def test_stop_on_error_window_setting(kernel_spec, tmp_path):
+    """DIFFUSE_STOP_ON_ERROR_TIMEOUT=0 aborts only what is queued; a bad
+    value is reported on stderr and the default is used."""
+    k = RunningKernel(tmp_path, env={"DIFFUSE_STOP_ON_ERROR_TIMEOUT": "0"})
+    try:
+        reply, _ = execute(k.kc, "soe_zero_undefined")
+        assert reply["content"]["status"] == "error"
+        reply, _ = execute(k.kc, "1")  # sent after the error reply: runs
+        assert reply["content"]["status"] == "ok"
+    finally:
+        k.stop()
+    k = RunningKernel(tmp_path, env={"DIFFUSE_STOP_ON_ERROR_TIMEOUT": "soon"})
+    try:
+        assert_aborted_burst(*fail_then_execute(k.kc, "soe_bad"))
+        assert "DIFFUSE_STOP_ON_ERROR_TIMEOUT='soon'" in k.log_text()
+    finally:
+        k.stop()
 
 
 def test_stop_on_error_false_keeps_running(kernel):
