@@ -1082,7 +1082,9 @@ static const Command commands[] = {
              "highpass(ε̂(x, high)), highpass = identity − lowpass, with the "
              "Gaussian blur of 1.2. The course's kernel 33 and σ 2 are for "
              "64 px; by default both scale with the image (kernel 15, σ 0.875 "
-             "at 28 px). seeds=20 tries twenty seeds in one grid.",
+             "at 28 px). seeds=20 tries twenty seeds in one grid. On 28 px "
+             "digits the low condition dominates: a digit is its coarse "
+             "shape (docs/part-a.md has the measurements).",
      .example = LOAD_MODEL "seed 2\nhybrid model 0 1 seeds=4",
      .args = hybrid_args, .nargs = ARRAY_LEN(hybrid_args), .fn = cmd_hybrid},
     {.name = "turn", .group = "Part A",
