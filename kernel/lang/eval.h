@@ -48,6 +48,7 @@ struct Interp {
     size_t max_items;
     size_t max_bytes;
     DrawStream digits; /* sample_digits without seed= */
+    const char *cell_src; /* the cell being run (borrowed; def copies it) */
 };
 
 /* Lex and parse src into in's arena (after resetting it).  `expression`

@@ -251,7 +251,7 @@ const char *interp_is_complete(Interp *in, const char *code,
             last = &tv->v[i];
     int triple = last && last->type == TOK_ERROR &&
                  last->error == LEX_OPEN_TRIPLE;
-    int open = tv->depth > 0 || triple ||
+    int open = tv->depth > 0 || triple || prog.open_blocks > 0 ||
                (last && lexer_continues(last->type));
     const char *verdict = prog.ndiags ? "invalid" : "complete";
     if (open) {
@@ -264,8 +264,14 @@ const char *interp_is_complete(Interp *in, const char *code,
     }
     if (tv->oom || use->arena.oom)
         verdict = "invalid";
-    if (indent && strcmp(verdict, "incomplete") == 0 && tv->depth > 0)
-        *indent = "  ";
+    /* Inside brackets one step; inside if/for/def blocks one step per
+     * block still open, so the console lines up the body. */
+    static const char *const steps[] = {"", "  ", "    ", "      ",
+                                        "        "};
+    if (indent && strcmp(verdict, "incomplete") == 0) {
+        int k = prog.open_blocks + (tv->depth > 0);
+        *indent = steps[k < 4 ? k : 4];
+    }
     interp_free(own);
     return verdict;
 }
