@@ -188,6 +188,11 @@ function scan(stream: StringStream, state: IDiffuseState, commands: ReadonlySet<
     if (wasDot) {
       return 'property';
     }
+    // `round x digits=2`: a keyword argument, even when a command has the
+    // same name (`digits`), as the kernel's parser reads it.
+    if (!state.statementStart && stream.match(/^\s*=(?!=)/, false)) {
+      return 'kwarg';
+    }
     if (commands.has(name)) {
       return 'command';
     }
