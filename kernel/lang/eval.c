@@ -765,11 +765,25 @@ static dk_status interrupted(Ev *ev)
  * its variable), so the first statement runs without a second look: an
  * interrupt then never separates the loop variable from the body's first
  * statement. */
+/* Count a statement or a loop's turn against the sandbox's budget: with
+ * loops and recursion a short cell could run for ever, and a fuzzer must
+ * not hang. */
+static dk_status step(Ev *ev)
+{
+    Interp *in = ev->in;
+    if (!in->max_steps || ++in->steps <= in->max_steps)
+        return DK_OK;
+    return dk_err_set(ev->err, DK_ERR_VALUE, "this cell ran more than %zu "
+                      "statements, the limit here", in->max_steps);
+}
+
 static dk_status exec_block(Ev *ev, const Block *b, int polled)
 {
     for (size_t i = 0; i < b->n && !ev->returning; i++) {
         if (!(i == 0 && polled) && dk_interrupted())
             return interrupted(ev);
+        if (step(ev))
+            return ev->err->code;
         Value *v;
         dk_status st = eval(ev, b->stmts[i], &v);
         if (st) {
@@ -814,6 +828,8 @@ static dk_status eval_for(Ev *ev, const Node *n, Value **out)
             st = interrupted(ev);
             break;
         }
+        if ((st = step(ev)))
+            break;
         Value *item = value_ref(list->as.list.items[i]);
         if (vars_set(scope(ev), n->as.for_.name, item))
             st = dk_err_oom(ev->err);
@@ -1046,6 +1062,7 @@ dk_status eval_program(Interp *in, const Program *prog, const Outlet *out,
 {
     Ev ev = {.in = in, .out = out ? out : &eval_null_outlet, .err = err};
     *last = NULL;
+    in->steps = 0;
     for (size_t i = 0; i < prog->n; i++) {
         if (dk_interrupted())
             return dk_err_set(err, DK_ERR_INTERRUPTED,

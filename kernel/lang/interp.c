@@ -16,6 +16,7 @@
 
 #define SANDBOX_MAX_ITEMS 100000u
 #define SANDBOX_MAX_BYTES (1u << 20)
+#define SANDBOX_MAX_STEPS 100000u /* loops and recursion end (fuzzing) */
 
 Interp *interp_new(void)
 {
@@ -47,6 +48,7 @@ void interp_set_sandbox(Interp *in, int on)
     in->sandbox = on != 0;
     in->max_items = on ? SANDBOX_MAX_ITEMS : EVAL_MAX_ITEMS;
     in->max_bytes = on ? SANDBOX_MAX_BYTES : EVAL_MAX_BYTES;
+    in->max_steps = on ? SANDBOX_MAX_STEPS : 0;
 }
 
 const char *interp_language_version(void) { return "0.1.0"; }

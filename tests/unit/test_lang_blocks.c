@@ -193,6 +193,29 @@ static void test_interrupt(void)
     CHECK_STR(plain("n > 0 and n < 100000"), "true");
 }
 
+/* In the sandbox (the fuzzer) a cell's statements and loop turns are
+ * budgeted, so neither nested loops nor branching recursion can hang. */
+static void test_budget(void)
+{
+    Interp *sb = interp_new();
+    interp_set_sandbox(sb, 1);
+    json_t *r = NULL;
+    DkErr e = {0};
+    CHECK(interp_execute(sb, "for i in 1..1000\n  for j in 1..1000\n  end\nend",
+                         &outlet, &r, &e) == DK_ERR_VALUE);
+    CHECK(e.msg && strstr(e.msg, "ran more than"));
+    dk_err_clear(&e);
+    CHECK(interp_execute(sb, "def f(x)\n  f(x)\n  f(x)\nend\nf(1)",
+                         &outlet, &r, &e) == DK_ERR_VALUE);
+    dk_err_clear(&e);
+    /* the budget is per cell */
+    CHECK(interp_execute(sb, "n = 0\nfor i in 1..1000\n  n = n + i\nend\nprint n",
+                         &outlet, &r, &e) == DK_OK);
+    dk_err_clear(&e);
+    json_decref(r);
+    interp_free(sb);
+}
+
 /* Image arithmetic needs the backend; without it the first load fails
  * with DK_ERR_TORCH and the rest is skipped. */
 static void test_tensors(void)
@@ -239,6 +262,7 @@ int main(void)
     test_syntax();
     test_complete();
     test_interrupt();
+    test_budget();
     test_tensors();
     json_decref(result);
     dk_err_clear(&err);
