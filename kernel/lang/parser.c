@@ -974,6 +974,21 @@ static int close_block(P *p, const Token *kw)
     return 0;
 }
 
+/* After an error in a block's header (already reported): skip the rest
+ * of the line and read the body and its 'end' anyway, so they give no
+ * second, stray error.  Leaves the block; returns NULL. */
+static Node *skip_block(P *p, const Token *kw)
+{
+    while (!check(p, TOK_NEWLINE) && !check(p, TOK_EOF))
+        advance(p);
+    p->panic = 0;
+    p->depth = 0;
+    Block body = {0};
+    block(p, &body, kw);
+    close_block(p, kw);
+    return NULL;
+}
+
 /* A block statement's span is its header line only (finish is called
  * before the body), so carets stay on one line. */
 static Node *if_stmt(P *p)
@@ -989,10 +1004,8 @@ static Node *if_stmt(P *p)
     }
     n->as.if_.cond = expr(p);
     finish(p, n);
-    if (!header_end(p, "the condition")) {
-        p->blocks--;
-        return NULL;
-    }
+    if (!header_end(p, "the condition"))
+        return skip_block(p, kw);
     block(p, &n->as.if_.then, kw);
     if (!p->panic && check(p, TOK_ELSE)) {
         const Token *e = advance(p);
@@ -1014,8 +1027,9 @@ static Node *if_stmt(P *p)
     return close_block(p, kw) ? n : NULL;
 }
 
-/* A name that can be assigned to: not a command. */
-static const char *target_name(P *p, const Token *t)
+/* A name that can be assigned to: not a command.  what: "variable",
+ * "function" or "parameter", for the message. */
+static const char *target_name(P *p, const Token *t, const char *what)
 {
     if (t->type != TOK_NAME) {
         error_at(p, t, NULL, "expected a name, found %s", describe(p, t));
@@ -1023,7 +1037,7 @@ static const char *target_name(P *p, const Token *t)
     }
     if (registry_find(p->src + t->start, t->len)) {
         error_at(p, t, "pick another name", "'%.*s' is a command, so it "
-                 "cannot be a variable name", (int)t->len, p->src + t->start);
+                 "cannot be a %s name", (int)t->len, p->src + t->start, what);
         return NULL;
     }
     return arena_strndup(p->a, p->src + t->start, t->len);
@@ -1037,7 +1051,7 @@ static Node *for_stmt(P *p)
     advance(p);
     Node *n = node_at(p, NODE_FOR, kw);
     const Token *name = cur(p);
-    const char *var = n ? target_name(p, name) : NULL;
+    const char *var = n ? target_name(p, name, "variable") : NULL;
     if (var) {
         advance(p);
         n->as.for_.name = var;
@@ -1052,10 +1066,8 @@ static Node *for_stmt(P *p)
         n->as.for_.iter = expr(p);
     if (n)
         finish(p, n);
-    if (!var || !header_end(p, "the list")) {
-        p->blocks--;
-        return NULL;
-    }
+    if (!var || !header_end(p, "the list"))
+        return skip_block(p, kw);
     block(p, &n->as.for_.body, kw);
     return close_block(p, kw) ? n : NULL;
 }
@@ -1073,7 +1085,7 @@ static int params(P *p, Node *n)
     size_t cap = 0;
     while (!p->panic && !check(p, TOK_RPAREN)) {
         const Token *t = cur(p);
-        const char *name = target_name(p, t);
+        const char *name = target_name(p, t, "parameter");
         if (!name)
             return 0;
         for (size_t i = 0; i < n->as.def.nparams; i++)
@@ -1119,18 +1131,19 @@ static Node *def_stmt(P *p)
     advance(p);
     Node *n = node_at(p, NODE_DEF, kw);
     const Token *name = cur(p);
-    const char *fname = n ? target_name(p, name) : NULL;
+    const char *fname = n ? target_name(p, name, "function") : NULL;
     if (fname) {
         advance(p);
         n->as.def.name = fname;
         params(p, n);
         finish(p, n);
     }
+    p->in_def = 1;
     if (!fname || !header_end(p, "the parameters")) {
-        p->blocks--;
+        skip_block(p, kw);
+        p->in_def = 0;
         return NULL;
     }
-    p->in_def = 1;
     block(p, &n->as.def.body, kw);
     p->in_def = 0;
     return close_block(p, kw) ? n : NULL;

@@ -83,6 +83,10 @@ int main(void)
     CHECK(prog.open_blocks == 2);
     eval_parse(in, "x = 1\nend\ny = 2\nelse", 0, &prog);
     CHECK(prog.ndiags == 2 && prog.n == 2);
+    /* a broken header is one error: its body and 'end' are still read */
+    eval_parse(in, "def print(x)\n  return x\nend\ny = 1", 0, &prog);
+    CHECK(prog.ndiags == 1 && prog.n == 1 &&
+          strstr(prog.diags[0].msg, "cannot be a function name"));
     eval_parse(in, "for 1 in xs\nend", 0, &prog);
     CHECK(prog.ndiags >= 1 && strstr(prog.diags[0].msg, "expected a name"));
 
