@@ -5,6 +5,7 @@
  * Token kinds (what `token()` returns, mapped to @lezer/highlight tags):
  *   command     a name in the kernel's command registry  standard(variableName)
  *   keyword     true false none and or not by              keyword
+ *               if else for in def return end (lexer.c's keyword table)
  *   number      42  0.5  1e-4  .5                          number
  *   string      "a\tb"  """several lines"""                string
  *   comment     # to the end of the line                   comment
@@ -41,7 +42,14 @@ export const KEYWORDS: ReadonlySet<string> = new Set([
   'and',
   'or',
   'not',
-  'by'
+  'by',
+  'if',
+  'else',
+  'for',
+  'in',
+  'def',
+  'return',
+  'end'
 ]);
 
 export interface IDiffuseState {
@@ -179,6 +187,11 @@ function scan(stream: StringStream, state: IDiffuseState, commands: ReadonlySet<
     }
     if (wasDot) {
       return 'property';
+    }
+    // `round x digits=2`: a keyword argument, even when a command has the
+    // same name (`digits`), as the kernel's parser reads it.
+    if (!state.statementStart && stream.match(/^\s*=(?!=)/, false)) {
+      return 'kwarg';
     }
     if (commands.has(name)) {
       return 'command';

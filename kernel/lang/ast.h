@@ -45,10 +45,22 @@ typedef enum {
     NODE_INDEX,    /* a[i] */
     NODE_FIELD,    /* a.name */
     NODE_CALL,     /* cmd a b k=v */
-    NODE_ASSIGN    /* x = a (statement only) */
+    NODE_ASSIGN,   /* x = a (statement only) */
+    NODE_FUNCALL,  /* f(a, b): a function defined with def */
+    NODE_IF,       /* if c ... else ... end */
+    NODE_FOR,      /* for x in xs ... end */
+    NODE_DEF,      /* def f(a, b) ... end (top level only) */
+    NODE_RETURN    /* return a */
 } NodeKind;
 
 typedef struct Node Node;
+
+/* The statements of a block (a cell, a branch, a loop's or a function's
+ * body). */
+typedef struct Block {
+    Node **stmts;
+    size_t n;
+} Block;
 
 typedef struct CallArg {
     const char *name;  /* keyword name, or NULL for a positional one */
@@ -72,6 +84,13 @@ struct Node {
         struct { Node *obj; const char *name; } field;
         struct { const Command *cmd; CallArg *args; size_t n; } call;
         struct { const char *name; Span name_span; Node *value; } assign;
+        struct { const char *name; Node **args; size_t n; } funcall;
+        struct { Node *cond; Block then, els; } if_;
+        struct { const char *name; Span name_span; Node *iter; Block body; }
+            for_;
+        struct { const char *name; const char **params; size_t nparams;
+                 Block body; } def;
+        struct { Node *value; } ret;  /* value NULL: return none */
     } as;
 };
 

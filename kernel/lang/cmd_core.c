@@ -1,7 +1,7 @@
 /*
  * cmd_core.c: the basic commands: assert, len, type, range, del, vars and
- * the small numeric helpers round, abs, min, max and sum (see registry.h
- * for the calling convention).
+ * the small numeric helpers round, min, max and sum (see registry.h for
+ * the calling convention; abs is cmd_tensor.c's, as it takes images too).
  */
 #include <math.h>
 #include <stdlib.h>
@@ -214,20 +214,6 @@ static dk_status cmd_round(CallCtx *cx, Value **args, Value **out)
     return number_out(cx, round(x * scale) / scale, out);
 }
 
-enum { ABS_X };
-static const ArgSpec abs_args[] = {
-    [ABS_X] = {
-        .name = "x",
-        .types = VT_NUMBER,
-        .doc = "a number",
-    },
-};
-
-static dk_status cmd_abs(CallCtx *cx, Value **args, Value **out)
-{
-    return number_out(cx, fabs(args[ABS_X]->as.number), out);
-}
-
 enum { MINMAX_VALUES };
 static const ArgSpec minmax_args[] = {
     [MINMAX_VALUES] = {
@@ -389,16 +375,6 @@ static const Command commands[] = {
         .args = round_args,
         .nargs = ARRAY_LEN(round_args),
         .fn = cmd_round,
-    },
-    {
-        .name = "abs",
-        .group = "Numbers",
-        .summary = "Give the absolute value of a number.",
-        .help = "Drops the sign: `abs -3` is 3.",
-        .example = "abs -3",
-        .args = abs_args,
-        .nargs = ARRAY_LEN(abs_args),
-        .fn = cmd_abs,
     },
     {
         .name = "min",

@@ -167,14 +167,28 @@ static const struct { const char *word, *doc; } keyword_docs[] = {
             "evaluated when a is false."},
     {"by", "Gives the step of a range: `990..0 by -30` counts down from "
            "990 to 0 in steps of 30."},
+    {"def", "`def name(a, b)` ... `end` defines a function; call it as "
+            "`name(1, 2)`. Its variables are its own; it reads the "
+            "notebook's. At most 200 calls may run at once."},
+    {"else", "Starts the branch of an `if` taken when the condition is "
+             "false; `else if c` chains another test under the same `end`."},
+    {"end", "Closes the innermost open `if`, `for` or `def` block, on a "
+            "line of its own."},
     {"false", "One of the two bool values; comparisons such as `1 > 2` "
               "give it."},
+    {"for", "`for t in 990..0 by -30` ... `end` runs the lines between for "
+            "each item of a list, the name holding the item."},
+    {"if", "`if x > 0` ... `else` ... `end` runs the first lines when the "
+           "condition is true, else the lines after `else`."},
+    {"in", "Separates a for loop's name from its list: `for i in 1..10`."},
     {"none", "The value meaning \"nothing\". Commands that only act (like "
              "`print`) give none, and an unset optional argument is none."},
     {"not", "`not a` is true when a is false (false, 0, \"\", [] and none "
             "count as false)."},
     {"or", "`a or b` is true when a or b is true. b is not evaluated when a "
            "is true."},
+    {"return", "`return x` ends a function and gives x as its value "
+               "(none without x)."},
     {"true", "One of the two bool values; comparisons such as `1 < 2` give "
              "it."},
 };

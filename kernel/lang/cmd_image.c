@@ -17,6 +17,7 @@
 #include "../render/progression.h"
 #include "../util/array.h"
 #include "strbuf.h"
+#include "suggest.h"
 
 #define HTML_MIN_WIDTH 256 /* small images are shown upscaled to this */
 
@@ -298,6 +299,10 @@ static dk_status cmd_load(CallCtx *cx, Value **args, Value **out)
     DImage *im = NULL;
     rc = dimage_load(api, args[LOAD_PATH]->as.str.bytes, (int)size, &im,
                      cx->err);
+    char near[4096];
+    if (rc == DK_ERR_IO && suggest_file(args[LOAD_PATH]->as.str.bytes, near,
+                                        sizeof near))
+        dk_err_hint(cx->err, "did you mean \"%s\"?", near);
     if (rc != DK_OK) {
         dk_err_at(cx->err, cx->arg_spans[LOAD_PATH]);
         return rc;

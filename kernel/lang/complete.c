@@ -194,6 +194,13 @@ static void offer_literals(Matches *m)
     offer(m, "true", "literal", "");
 }
 
+/* The block words (if, for, def, ...): lexer_keywords from TOK_IF on. */
+static void offer_block_words(Matches *m)
+{
+    for (int i = TOK_IF - TOK_TRUE; lexer_keywords[i]; i++)
+        offer(m, lexer_keywords[i], "keyword", "");
+}
+
 static void offer_keywords(Matches *m, const Command *cmd, unsigned used)
 {
     StrBuf usage, text;
@@ -347,6 +354,7 @@ json_t *interp_complete(Interp *in, const char *code, size_t cursor)
         offer_commands(&m);
         offer_variables(&m, in);
         offer_literals(&m);
+        offer_block_words(&m);
         if (cx.cmd && !cx.after_assign)
             offer_keywords(&m, cx.cmd, cx.used);
     }

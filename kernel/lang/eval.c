@@ -11,17 +11,44 @@
 
 #include "../util/interrupt.h"
 #include "../util/utf8.h"
+#include "func.h"
 #include "suggest.h"
+#include "tensor_ops.h"
 
 #define MAX_CMD_ARGS 16
+#define MAX_CALLS 200  /* functions running at once: deeper is an error */
 
 typedef struct Ev {
     Interp *in;
     const Outlet *out;
     DkErr *err;
+    VarTable *locals;  /* the running function's variables; NULL: the cell */
+    int calls;         /* function calls in progress */
+    Value *ret;        /* what `return` gave, while returning is set */
+    int returning;
 } Ev;
 
+/* A name's value: the function's own variables first, then the
+ * notebook's (a function reads `model` without passing it). */
+static Value *lookup(const Ev *ev, const char *name)
+{
+    Value *v = ev->locals ? vars_get(ev->locals, name) : NULL;
+    return v ? v : vars_get(ev->in->vars, name);
+}
+
+/* Where assignments go: inside a function its own variables, so a
+ * function never changes the notebook's by accident. */
+static VarTable *scope(const Ev *ev)
+{
+    return ev->locals ? ev->locals : ev->in->vars;
+}
+
 static dk_status eval(Ev *ev, const Node *n, Value **out);
+static dk_status eval_funcall(Ev *ev, const Node *n, Value **out);
+static dk_status eval_if(Ev *ev, const Node *n, Value **out);
+static dk_status eval_for(Ev *ev, const Node *n, Value **out);
+static dk_status eval_def(Ev *ev, const Node *n, Value **out);
+static dk_status eval_return(Ev *ev, const Node *n, Value **out);
 
 /* Wrap a freshly made value (NULL means out of memory). */
 static dk_status give(Value *v, Value **out, DkErr *err)
@@ -323,6 +350,12 @@ static dk_status binary_values(Ev *ev, const Node *n, Value *a, Value *b,
     default:
         break;
     }
+    if (tensor_ops_wants(a, b)) {
+        dk_status st = tensor_binary(op, a, b, out, ev->err);
+        if (st)
+            dk_err_at(ev->err, n->span);
+        return st;
+    }
     if (!both_num)
         return type_error(ev, n, a, b);
     return arith(ev, n, a->as.number, b->as.number, out);
@@ -368,6 +401,13 @@ static dk_status eval_unary(Ev *ev, const Node *n, Value **out)
         int t = value_truthy(a);
         value_unref(a);
         return give(value_bool(!t), out, ev->err);
+    }
+    if (tensor_ops_wants(a, a)) {
+        st = tensor_negate(a, out, ev->err);
+        value_unref(a);
+        if (st)
+            dk_err_at(ev->err, n->span);
+        return st;
     }
     if (a->kind != VAL_NUMBER) {
         dk_err_set(ev->err, DK_ERR_TYPE, "cannot negate %s", a_type(a));
@@ -576,8 +616,17 @@ static dk_status bind_check(Ev *ev, const Node *n, size_t *npos)
             suggest_init(&s, a->name, strlen(a->name));
             for (int j = 0; j < cmd->nargs; j++)
                 suggest_offer(&s, cmd->args[j].name);
-            if (suggest_result(&s))
-                dk_err_hint(ev->err, "did you mean '%s='?", suggest_result(&s));
+            /* A command has few arguments and some are one letter (t=):
+             * one edit away is close enough here, however short. */
+            const char *near = suggest_result(&s);
+            for (int j = 0; j < cmd->nargs && !near; j++) {
+                const char *c = cmd->args[j].name;
+                if (suggest_distance(a->name, strlen(a->name), c, strlen(c),
+                                     1) <= 1)
+                    near = c;
+            }
+            if (near)
+                dk_err_hint(ev->err, "did you mean '%s='?", near);
             return arg_error(ev, cmd, a->name_span, DK_ERR_ARG);
         }
         int twice = (named >> i) & 1;
@@ -701,6 +750,228 @@ static dk_status eval_call(Ev *ev, const Node *n, Value **out)
     return DK_OK;
 }
 
+
+// ---- blocks and functions ------------------------------------------------
+
+static dk_status interrupted(Ev *ev)
+{
+    return dk_err_set(ev->err, DK_ERR_INTERRUPTED, "interrupted by the user");
+}
+
+/* Run the statements of b until one fails or `return` runs.  The
+ * interrupt is polled before each, so a runaway loop stops between
+ * statements and the variables are those after the last one that
+ * finished.  `polled`: the caller has just polled (a loop, before setting
+ * its variable), so the first statement runs without a second look: an
+ * interrupt then never separates the loop variable from the body's first
+ * statement. */
+/* Count a statement or a loop's turn against the sandbox's budget: with
+ * loops and recursion a short cell could run for ever, and a fuzzer must
+ * not hang. */
+static dk_status step(Ev *ev)
+{
+    Interp *in = ev->in;
+    if (!in->max_steps || ++in->steps <= in->max_steps)
+        return DK_OK;
+    return dk_err_set(ev->err, DK_ERR_VALUE, "this cell ran more than %zu "
+                      "statements, the limit here", in->max_steps);
+}
+
+static dk_status exec_block(Ev *ev, const Block *b, int polled)
+{
+    for (size_t i = 0; i < b->n && !ev->returning; i++) {
+        if (!(i == 0 && polled) && dk_interrupted())
+            return interrupted(ev);
+        if (step(ev))
+            return ev->err->code;
+        Value *v;
+        dk_status st = eval(ev, b->stmts[i], &v);
+        if (st) {
+            dk_err_at(ev->err, b->stmts[i]->span);
+            return st;
+        }
+        value_unref(v);
+    }
+    return DK_OK;
+}
+
+static dk_status eval_if(Ev *ev, const Node *n, Value **out)
+{
+    Value *c;
+    dk_status st = eval(ev, n->as.if_.cond, &c);
+    if (st)
+        return st;
+    int t = value_truthy(c);
+    value_unref(c);
+    st = exec_block(ev, t ? &n->as.if_.then : &n->as.if_.els, 0);
+    if (!st)
+        *out = value_none();
+    return st;
+}
+
+static dk_status eval_for(Ev *ev, const Node *n, Value **out)
+{
+    Value *list;
+    dk_status st = eval(ev, n->as.for_.iter, &list);
+    if (st)
+        return st;
+    if (list->kind != VAL_LIST) {
+        dk_err_set(ev->err, DK_ERR_TYPE, "for goes over a list, not %s",
+                   a_type(list));
+        dk_err_hint(ev->err, "for i in 0..9, or for t in [990, 690, 390]");
+        dk_err_at(ev->err, n->as.for_.iter->span);
+        value_unref(list);
+        return DK_ERR_TYPE;
+    }
+    for (size_t i = 0; i < list->as.list.len && !st && !ev->returning; i++) {
+        if (dk_interrupted()) {
+            st = interrupted(ev);
+            break;
+        }
+        if ((st = step(ev)))
+            break;
+        Value *item = value_ref(list->as.list.items[i]);
+        if (vars_set(scope(ev), n->as.for_.name, item))
+            st = dk_err_oom(ev->err);
+        else
+            st = exec_block(ev, &n->as.for_.body, 1);
+    }
+    value_unref(list);
+    if (!st)
+        *out = value_none();
+    return st;
+}
+
+static dk_status eval_def(Ev *ev, const Node *n, Value **out)
+{
+    Value *f = func_value(ev->in->cell_src, n->start, ev->err);
+    if (!f)
+        return ev->err->code;
+    if (vars_set(ev->in->vars, n->as.def.name, f))
+        return dk_err_oom(ev->err);
+    *out = value_none();
+    return DK_OK;
+}
+
+static dk_status eval_return(Ev *ev, const Node *n, Value **out)
+{
+    Value *v = NULL;
+    if (n->as.ret.value) {
+        dk_status st = eval(ev, n->as.ret.value, &v);
+        if (st)
+            return st;
+    }
+    ev->ret = v ? v : value_none();
+    ev->returning = 1;
+    *out = value_none();
+    return DK_OK;
+}
+
+/* The function f called at n, by name, or an error. */
+static dk_status callee(Ev *ev, const Node *n, Value **fv)
+{
+    const char *name = n->as.funcall.name;
+    Value *v = lookup(ev, name);
+    if (!v)
+        return eval_unknown_name(ev->in, name, n->span, ev->err);
+    const Func *f = func_of(v);
+    if (!f) {
+        dk_err_set(ev->err, DK_ERR_TYPE, "'%s' is %s, not a function", name,
+                   a_type(v));
+        dk_err_hint(ev->err, "define one with def %s(x) ... end", name);
+        dk_err_at(ev->err, n->span);
+        return DK_ERR_TYPE;
+    }
+    size_t want = f->def->as.def.nparams;
+    if (n->as.funcall.n != want) {
+        char *sig = value_repr(v);
+        dk_err_set(ev->err, DK_ERR_ARG, "%s takes %zu argument%s, got %zu",
+                   name, want, want == 1 ? "" : "s", n->as.funcall.n);
+        if (sig)
+            dk_err_hint(ev->err, "it is %s", sig);
+        free(sig);
+        dk_err_at(ev->err, n->span);
+        return DK_ERR_ARG;
+    }
+    if (ev->calls >= MAX_CALLS) {
+        dk_err_set(ev->err, DK_ERR_VALUE, "recursion is too deep: %d calls "
+                   "of functions are running at once", ev->calls);
+        dk_err_hint(ev->err, "does %s stop calling itself? A loop (for) "
+                    "may serve better", name);
+        dk_err_at(ev->err, n->span);
+        return DK_ERR_VALUE;
+    }
+    *fv = value_ref(v);
+    return DK_OK;
+}
+
+/* The arguments of n, evaluated in the caller's scope, as the callee's
+ * variables. */
+static dk_status bind_params(Ev *ev, const Node *n, const Func *f,
+                             VarTable *locals)
+{
+    for (size_t i = 0; i < n->as.funcall.n; i++) {
+        Value *a;
+        dk_status st = eval(ev, n->as.funcall.args[i], &a);
+        if (st)
+            return st;
+        if (vars_set(locals, f->def->as.def.params[i], a))
+            return dk_err_oom(ev->err);
+    }
+    return DK_OK;
+}
+
+/* An error inside a function another cell defined: its span points into
+ * that cell, so show it at the call and say where it happened. */
+static void move_error(Ev *ev, const Node *n, const Func *f)
+{
+    if (func_from_cell(f, ev->in->cell_src) || ev->err->span.line == 0)
+        return;
+    int line = ev->err->span.line;
+    char *msg = ev->err->msg ? strdup(ev->err->msg) : NULL;
+    if (msg)
+        dk_err_set(ev->err, ev->err->code, "%s (in %s, line %d of the cell "
+                   "that defined it)", msg, f->def->as.def.name, line);
+    free(msg);
+    ev->err->span.line = 0;
+    dk_err_at(ev->err, n->span);
+}
+
+static dk_status eval_funcall(Ev *ev, const Node *n, Value **out)
+{
+    Value *fv = NULL;
+    dk_status st = callee(ev, n, &fv);
+    if (st)
+        return st;
+    const Func *f = func_of(fv);
+    VarTable *locals = vars_new();
+    if (!locals) {
+        value_unref(fv);
+        return dk_err_oom(ev->err);
+    }
+    st = bind_params(ev, n, f, locals);
+    if (!st) {
+        VarTable *saved = ev->locals;
+        ev->locals = locals;
+        ev->calls++;
+        st = exec_block(ev, &f->def->as.def.body, 0);
+        ev->calls--;
+        ev->locals = saved;
+    }
+    Value *ret = ev->ret;
+    ev->ret = NULL;
+    ev->returning = 0;
+    if (st) {
+        value_unref(ret);
+        move_error(ev, n, f);
+    } else {
+        *out = ret ? ret : value_none();
+    }
+    vars_free(locals);
+    value_unref(fv);
+    return st;
+}
+
 // ---- nodes ---------------------------------------------------------------
 
 static dk_status eval_list(Ev *ev, const Node *n, Value **out)
@@ -741,7 +1012,7 @@ static dk_status eval(Ev *ev, const Node *n, Value **out)
         *out = value_none();
         return DK_OK;
     case NODE_NAME: {
-        Value *v = vars_get(ev->in->vars, n->as.name);
+        Value *v = lookup(ev, n->as.name);
         if (!v)
             return eval_unknown_name(ev->in, n->as.name, n->span, ev->err);
         *out = value_ref(v);
@@ -759,11 +1030,16 @@ static dk_status eval(Ev *ev, const Node *n, Value **out)
         dk_status st = eval(ev, n->as.assign.value, &v);
         if (st)
             return st;
-        if (vars_set(ev->in->vars, n->as.assign.name, v))
+        if (vars_set(scope(ev), n->as.assign.name, v))
             return dk_err_oom(ev->err);
         *out = value_none();
         return DK_OK;
     }
+    case NODE_FUNCALL: return eval_funcall(ev, n, out);
+    case NODE_IF:      return eval_if(ev, n, out);
+    case NODE_FOR:     return eval_for(ev, n, out);
+    case NODE_DEF:     return eval_def(ev, n, out);
+    case NODE_RETURN:  return eval_return(ev, n, out);
     }
     return dk_err_set(ev->err, DK_ERR_INTERNAL, "unknown syntax node");
 }
@@ -773,6 +1049,7 @@ static dk_status eval(Ev *ev, const Node *n, Value **out)
 void eval_parse(Interp *in, const char *src, int expression, Program *prog)
 {
     arena_reset(&in->arena);
+    in->cell_src = src;
     lexer_tokenize(src, &in->toks);
     if (expression)
         parser_expression(&in->arena, src, &in->toks, prog);
@@ -783,8 +1060,9 @@ void eval_parse(Interp *in, const char *src, int expression, Program *prog)
 dk_status eval_program(Interp *in, const Program *prog, const Outlet *out,
                        Value **last, DkErr *err)
 {
-    Ev ev = {in, out ? out : &eval_null_outlet, err};
+    Ev ev = {.in = in, .out = out ? out : &eval_null_outlet, .err = err};
     *last = NULL;
+    in->steps = 0;
     for (size_t i = 0; i < prog->n; i++) {
         if (dk_interrupted())
             return dk_err_set(err, DK_ERR_INTERRUPTED,
@@ -823,7 +1101,7 @@ dk_status eval_constant(const char *src, Value **out, DkErr *err)
     if (!st && prog.n != 1)
         st = dk_err_set(err, DK_ERR_SYNTAX, "empty expression");
     if (!st) {
-        Ev ev = {in, &eval_null_outlet, err};
+        Ev ev = {.in = in, .out = &eval_null_outlet, .err = err};
         st = eval(&ev, prog.stmts[0], out);
     }
     interp_free(in);

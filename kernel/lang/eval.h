@@ -48,6 +48,9 @@ struct Interp {
     size_t max_items;
     size_t max_bytes;
     DrawStream digits; /* sample_digits without seed= */
+    const char *cell_src; /* the cell being run (borrowed; def copies it) */
+    size_t max_steps;  /* statements and loop turns per cell; 0: no limit */
+    size_t steps;      /* taken by the cell being run */
 };
 
 /* Lex and parse src into in's arena (after resetting it).  `expression`

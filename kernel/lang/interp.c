@@ -16,6 +16,7 @@
 
 #define SANDBOX_MAX_ITEMS 100000u
 #define SANDBOX_MAX_BYTES (1u << 20)
+#define SANDBOX_MAX_STEPS 100000u /* loops and recursion end (fuzzing) */
 
 Interp *interp_new(void)
 {
@@ -47,6 +48,7 @@ void interp_set_sandbox(Interp *in, int on)
     in->sandbox = on != 0;
     in->max_items = on ? SANDBOX_MAX_ITEMS : EVAL_MAX_ITEMS;
     in->max_bytes = on ? SANDBOX_MAX_BYTES : EVAL_MAX_BYTES;
+    in->max_steps = on ? SANDBOX_MAX_STEPS : 0;
 }
 
 const char *interp_language_version(void) { return "0.1.0"; }
@@ -251,7 +253,7 @@ const char *interp_is_complete(Interp *in, const char *code,
             last = &tv->v[i];
     int triple = last && last->type == TOK_ERROR &&
                  last->error == LEX_OPEN_TRIPLE;
-    int open = tv->depth > 0 || triple ||
+    int open = tv->depth > 0 || triple || prog.open_blocks > 0 ||
                (last && lexer_continues(last->type));
     const char *verdict = prog.ndiags ? "invalid" : "complete";
     if (open) {
@@ -264,8 +266,14 @@ const char *interp_is_complete(Interp *in, const char *code,
     }
     if (tv->oom || use->arena.oom)
         verdict = "invalid";
-    if (indent && strcmp(verdict, "incomplete") == 0 && tv->depth > 0)
-        *indent = "  ";
+    /* Inside brackets one step; inside if/for/def blocks one step per
+     * block still open, so the console lines up the body. */
+    static const char *const steps[] = {"", "  ", "    ", "      ",
+                                        "        "};
+    if (indent && strcmp(verdict, "incomplete") == 0) {
+        int k = prog.open_blocks + (tv->depth > 0);
+        *indent = steps[k < 4 ? k : 4];
+    }
     interp_free(own);
     return verdict;
 }

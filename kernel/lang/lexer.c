@@ -9,9 +9,11 @@
 
 #include "../util/utf8.h"
 
-/* ORDER: TOK_TRUE .. TOK_BY */
-const char *const lexer_keywords[] = {"true", "false", "none", "and",
-                                      "or",   "not",   "by",   NULL};
+/* ORDER: TOK_TRUE .. TOK_END */
+const char *const lexer_keywords[] = {"true", "false", "none",   "and",
+                                      "or",   "not",   "by",     "if",
+                                      "else", "for",   "in",     "def",
+                                      "return", "end", NULL};
 
 typedef struct Lexer {
     const char *src;
@@ -300,6 +302,13 @@ const char *lexer_token_name(TokenType t)
     case TOK_OR:       return "'or'";
     case TOK_NOT:      return "'not'";
     case TOK_BY:       return "'by'";
+    case TOK_IF:       return "'if'";
+    case TOK_ELSE:     return "'else'";
+    case TOK_FOR:      return "'for'";
+    case TOK_IN:       return "'in'";
+    case TOK_DEF:      return "'def'";
+    case TOK_RETURN:   return "'return'";
+    case TOK_END:      return "'end'";
     case TOK_PLUS:     return "'+'";
     case TOK_MINUS:    return "'-'";
     case TOK_STAR:     return "'*'";

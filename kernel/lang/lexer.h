@@ -24,6 +24,8 @@ typedef enum {
     TOK_NUMBER, TOK_STRING, TOK_NAME,
     /* keywords (ORDER: lexer.c keyword table) */
     TOK_TRUE, TOK_FALSE, TOK_NONE, TOK_AND, TOK_OR, TOK_NOT, TOK_BY,
+    /* block keywords (ORDER: after TOK_BY, same table) */
+    TOK_IF, TOK_ELSE, TOK_FOR, TOK_IN, TOK_DEF, TOK_RETURN, TOK_END,
     /* arithmetic */
     TOK_PLUS, TOK_MINUS, TOK_STAR, TOK_SLASH, TOK_PERCENT, TOK_POW,
     /* comparison */

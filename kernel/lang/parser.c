@@ -17,6 +17,7 @@
 
 #define MAX_DEPTH 200  /* nesting of brackets and unary operators */
 #define MAX_DIAGS 50
+#define MAX_BLOCKS 100 /* nesting of if/for/def blocks */
 
 typedef struct P {
     Arena *a;
@@ -29,6 +30,9 @@ typedef struct P {
     int panic;         /* an error in this statement was reported */
     int depth;
     int in_args;       /* parsing a command argument: Ruby's minus rule */
+    int blocks;        /* if/for/def blocks open around the statement */
+    int open_blocks;   /* the most still open when the cell ended */
+    int in_def;        /* inside a def: return is allowed */
 } P;
 
 static Node *expr(P *p);
@@ -348,9 +352,69 @@ static Node *word(P *p)
 static int word_at(const P *p, const Command *cmd, int slot)
 {
     TokenType t = cur(p)->type, next = ahead(p, 1)->type;
-    int wordlike = t == TOK_NAME || (t >= TOK_TRUE && t <= TOK_BY);
+    int wordlike = t == TOK_NAME || (t >= TOK_TRUE && t <= TOK_END);
     return (cmd->args[slot].types & VT_WORD) && wordlike &&
            next != TOK_DOT && next != TOK_LBRACKET;
+}
+
+/* Append arg to the call n (arena arrays double as they fill). */
+static int push_arg(P *p, Node *n, size_t *cap, CallArg arg)
+{
+    if (n->as.call.n == *cap) {
+        size_t ncap = *cap ? *cap * 2 : 4;
+        CallArg *args = arena_alloc(p->a, ncap * sizeof *args);
+        if (!args)
+            return 0;
+        if (*cap)
+            memcpy(args, n->as.call.args, *cap * sizeof *args);
+        n->as.call.args = args;
+        *cap = ncap;
+    }
+    n->as.call.args[n->as.call.n++] = arg;
+    return 1;
+}
+
+/* `clamp(x, 0, 1)`: a '(' glued to the command's name holds its
+ * arguments, separated by commas, so a command reads as a function inside
+ * a formula: `sqrt(ab) * x` is sqrt of ab, times x. */
+static Node *paren_call(P *p, Node *n, const Command *cmd)
+{
+    const Token *open = advance(p);
+    int saved = p->in_args;
+    p->in_args = 0;
+    size_t cap = 0, positional = 0;
+    while (!p->panic && !check(p, TOK_RPAREN)) {
+        CallArg arg = {0};
+        int slot;
+        if (check(p, TOK_NAME) && ahead(p, 1)->type == TOK_ASSIGN) {
+            const Token *k = advance(p);
+            advance(p);
+            arg.name = arena_strndup(p->a, p->src + k->start, k->len);
+            arg.name_span = token_span(p, k);
+            slot = registry_arg_index(cmd, p->src + k->start, k->len);
+        } else {
+            slot = positional < (size_t)cmd->nargs ? (int)positional
+                 : cmd->variadic                   ? cmd->nargs - 1
+                                                   : -1;
+            positional++;
+        }
+        arg.value = slot >= 0 && word_at(p, cmd, slot) ? word(p) : expr(p);
+        if (!arg.value || p->panic || !push_arg(p, n, &cap, arg))
+            break;
+        if (check(p, TOK_COMMA))
+            advance(p);
+        else if (!check(p, TOK_RPAREN))
+            error_at(p, cur(p), "separate the arguments with commas: "
+                     "clamp(x, 0, 1)", "expected ',' or ')' after an "
+                     "argument of %s, found %s", cmd->name, describe(p, cur(p)));
+    }
+    p->in_args = saved;
+    if (!p->panic && check(p, TOK_RPAREN))
+        advance(p);
+    else if (!p->panic)
+        error_at(p, cur(p), NULL, "expected ')' to close the '(' at line %d "
+                 "column %d", open->line, open->col);
+    return finish(p, n);
 }
 
 static Node *call(P *p, const Command *cmd)
@@ -360,6 +424,8 @@ static Node *call(P *p, const Command *cmd)
     if (!n)
         return NULL;
     n->as.call.cmd = cmd;
+    if (check(p, TOK_LPAREN) && !cur(p)->space_before)
+        return paren_call(p, n, cmd);
     int saved = p->in_args;
     size_t cap = 0, positional = 0;
     while (!p->panic && !ends_args(cur(p)->type)) {
@@ -391,21 +457,53 @@ static Node *call(P *p, const Command *cmd)
             arg.value = expr(p);
             p->in_args = saved;
         }
-        if (!arg.value || p->panic)
+        if (!arg.value || p->panic || !push_arg(p, n, &cap, arg))
             break;
-        if (n->as.call.n == cap) {
-            size_t ncap = cap ? cap * 2 : 4;
-            CallArg *args = arena_alloc(p->a, ncap * sizeof *args);
-            if (!args)
-                break;
-            if (cap)
-                memcpy(args, n->as.call.args, cap * sizeof *args);
-            n->as.call.args = args;
-            cap = ncap;
-        }
-        n->as.call.args[n->as.call.n++] = arg;
     }
     p->in_args = saved;
+    return finish(p, n);
+}
+
+/* f(a, b): a function of the user's (def). */
+static Node *funcall(P *p)
+{
+    const Token *name = advance(p);
+    const Token *open = advance(p);
+    Node *n = node_at(p, NODE_FUNCALL, name);
+    if (!n)
+        return NULL;
+    n->as.funcall.name = arena_strndup(p->a, p->src + name->start, name->len);
+    int saved = p->in_args;
+    p->in_args = 0;
+    size_t cap = 0;
+    while (!p->panic && !check(p, TOK_RPAREN)) {
+        Node *a = expr(p);
+        if (!a || p->panic)
+            break;
+        if (n->as.funcall.n == cap) {
+            size_t ncap = cap ? cap * 2 : 4;
+            Node **args = arena_alloc(p->a, ncap * sizeof *args);
+            if (!args)
+                return NULL;
+            if (cap)
+                memcpy(args, n->as.funcall.args, cap * sizeof *args);
+            n->as.funcall.args = args;
+            cap = ncap;
+        }
+        n->as.funcall.args[n->as.funcall.n++] = a;
+        if (check(p, TOK_COMMA))
+            advance(p);
+        else if (!check(p, TOK_RPAREN))
+            error_at(p, cur(p), "separate the arguments with commas: f(a, b)",
+                     "expected ',' or ')' after an argument, found %s",
+                     describe(p, cur(p)));
+    }
+    p->in_args = saved;
+    if (!p->panic && check(p, TOK_RPAREN))
+        advance(p);
+    else if (!p->panic)
+        error_at(p, cur(p), NULL, "expected ')' to close the '(' at line %d "
+                 "column %d", open->line, open->col);
     return finish(p, n);
 }
 
@@ -473,6 +571,8 @@ static Node *primary(P *p)
         const Command *cmd = registry_find(p->src + t->start, t->len);
         if (cmd)
             return call(p, cmd);
+        if (ahead(p, 1)->type == TOK_LPAREN && !ahead(p, 1)->space_before)
+            return funcall(p);
         advance(p);
         n = node_at(p, NODE_NAME, t);
         if (n)
@@ -730,6 +830,9 @@ static Node *assignment(P *p)
 static void trailing(P *p, const Node *stmt)
 {
     const Token *t = cur(p);
+    /* `y = blurr img` is the same mistake on the right of '='. */
+    if (stmt && stmt->kind == NODE_ASSIGN)
+        stmt = stmt->as.assign.value;
     if (stmt && stmt->kind == NODE_NAME && starts_expr(t->type) &&
         t->type != TOK_MINUS && t->type != TOK_LBRACKET) {
         /* `prnt "hi"`: a word followed by arguments was meant as a command. */
@@ -761,6 +864,328 @@ static void trailing(P *p, const Node *stmt)
     error_at(p, t, hint, "unexpected %s", describe(p, t));
 }
 
+
+// ---- blocks --------------------------------------------------------------
+//
+// if COND / else / end, for NAME in LIST / end, def NAME(a, b) / end: a
+// block is the lines up to a word `end` on its own line.  Why `end` and
+// not indentation (Python) or braces: a student copies cells between
+// notebooks, mails and slides, and `end` survives lost or mixed
+// whitespace; it reads aloud ("for each t ... end"); and an unclosed
+// block is visible in the cell, so the notebook can say "incomplete" and
+// wait for more lines instead of guessing from indentation.
+
+static Node *statement(P *p);
+
+static int push_stmt(P *p, Block *b, size_t *cap, Node *s)
+{
+    if (b->n == *cap) {
+        size_t ncap = *cap ? *cap * 2 : 8;
+        Node **stmts = arena_alloc(p->a, ncap * sizeof *stmts);
+        if (!stmts)
+            return 0;
+        if (*cap)
+            memcpy(stmts, b->stmts, *cap * sizeof *stmts);
+        b->stmts = stmts;
+        *cap = ncap;
+    }
+    b->stmts[b->n++] = s;
+    return 1;
+}
+
+/* One statement and the end of its line; after an error, skip the rest of
+ * the line and go on (one message per broken line). */
+static void stmt_line(P *p, Block *b, size_t *cap)
+{
+    Node *s = statement(p);
+    if (!p->panic && !check(p, TOK_NEWLINE) && !check(p, TOK_EOF))
+        trailing(p, s);
+    if (p->panic || !s) {
+        while (!check(p, TOK_NEWLINE) && !check(p, TOK_EOF))
+            advance(p);
+        p->panic = 0;
+        p->depth = 0;
+        return;
+    }
+    push_stmt(p, b, cap, s);
+}
+
+/* The header of a block ends its line. */
+static int header_end(P *p, const char *after)
+{
+    if (p->panic)
+        return 0;
+    if (check(p, TOK_NEWLINE))
+        return 1;
+    error_at(p, cur(p), "the block's statements go on the next lines, "
+             "and 'end' on a line of its own closes it",
+             "expected the end of the line after %s, found %s", after,
+             describe(p, cur(p)));
+    return 0;
+}
+
+/* The lines up to 'end' or 'else' (not consumed) into b. */
+static void block(P *p, Block *b, const Token *opener)
+{
+    size_t cap = 0;
+    for (;;) {
+        if (check(p, TOK_NEWLINE)) {
+            advance(p);
+            continue;
+        }
+        if (check(p, TOK_END) || check(p, TOK_ELSE))
+            return;
+        if (check(p, TOK_EOF)) {
+            if (p->blocks > p->open_blocks)
+                p->open_blocks = p->blocks;
+            error_at(p, cur(p), "close the block with 'end' on a line of "
+                     "its own", "the %s at line %d has no 'end'",
+                     lexer_token_name(opener->type), opener->line);
+            return;
+        }
+        stmt_line(p, b, &cap);
+    }
+}
+
+/* Enter a block (its header at kw); 0 when nested too deeply. */
+static int open_block(P *p, const Token *kw)
+{
+    if (p->blocks >= MAX_BLOCKS) {
+        error_at(p, kw, "move the inner part into a function (def)",
+                 "blocks are nested too deeply");
+        return 0;
+    }
+    p->blocks++;
+    return 1;
+}
+
+static int close_block(P *p, const Token *kw)
+{
+    p->blocks--;
+    if (p->panic)
+        return 0;
+    if (check(p, TOK_END)) {
+        advance(p);
+        return 1;
+    }
+    error_at(p, cur(p), "every if, for and def ends with 'end'",
+             "expected 'end' to close the %s at line %d, found %s",
+             lexer_token_name(kw->type), kw->line, describe(p, cur(p)));
+    return 0;
+}
+
+/* After an error in a block's header (already reported): skip the rest
+ * of the line and read the body and its 'end' anyway, so they give no
+ * second, stray error.  Leaves the block; returns NULL. */
+static Node *skip_block(P *p, const Token *kw)
+{
+    while (!check(p, TOK_NEWLINE) && !check(p, TOK_EOF))
+        advance(p);
+    p->panic = 0;
+    p->depth = 0;
+    Block body = {0};
+    block(p, &body, kw);
+    close_block(p, kw);
+    return NULL;
+}
+
+/* A block statement's span is its header line only (finish is called
+ * before the body), so carets stay on one line. */
+static Node *if_stmt(P *p)
+{
+    const Token *kw = cur(p);
+    if (!open_block(p, kw))
+        return NULL;
+    advance(p);
+    Node *n = node_at(p, NODE_IF, kw);
+    if (!n) {
+        p->blocks--;
+        return NULL;
+    }
+    n->as.if_.cond = expr(p);
+    finish(p, n);
+    if (!header_end(p, "the condition"))
+        return skip_block(p, kw);
+    block(p, &n->as.if_.then, kw);
+    if (!p->panic && check(p, TOK_ELSE)) {
+        const Token *e = advance(p);
+        if (check(p, TOK_IF)) {
+            /* else if: the inner if owns the one 'end' */
+            Node *inner = if_stmt(p);
+            size_t cap = 0;
+            p->blocks--;
+            if (!inner || !push_stmt(p, &n->as.if_.els, &cap, inner))
+                return NULL;
+            return n;
+        }
+        if (!header_end(p, "'else'")) {
+            p->blocks--;
+            return NULL;
+        }
+        block(p, &n->as.if_.els, e);
+    }
+    return close_block(p, kw) ? n : NULL;
+}
+
+/* A name that can be assigned to: not a command.  what: "variable",
+ * "function" or "parameter", for the message. */
+static const char *target_name(P *p, const Token *t, const char *what)
+{
+    if (t->type != TOK_NAME) {
+        error_at(p, t, NULL, "expected a name, found %s", describe(p, t));
+        return NULL;
+    }
+    if (registry_find(p->src + t->start, t->len)) {
+        error_at(p, t, "pick another name", "'%.*s' is a command, so it "
+                 "cannot be a %s name", (int)t->len, p->src + t->start, what);
+        return NULL;
+    }
+    return arena_strndup(p->a, p->src + t->start, t->len);
+}
+
+static Node *for_stmt(P *p)
+{
+    const Token *kw = cur(p);
+    if (!open_block(p, kw))
+        return NULL;
+    advance(p);
+    Node *n = node_at(p, NODE_FOR, kw);
+    const Token *name = cur(p);
+    const char *var = n ? target_name(p, name, "variable") : NULL;
+    if (var) {
+        advance(p);
+        n->as.for_.name = var;
+        n->as.for_.name_span = token_span(p, name);
+        if (check(p, TOK_IN))
+            advance(p);
+        else
+            error_at(p, cur(p), "for t in 990..0 by -30", "expected 'in' "
+                     "after the loop's name, found %s", describe(p, cur(p)));
+    }
+    if (var && !p->panic)
+        n->as.for_.iter = expr(p);
+    if (n)
+        finish(p, n);
+    if (!var || !header_end(p, "the list"))
+        return skip_block(p, kw);
+    block(p, &n->as.for_.body, kw);
+    return close_block(p, kw) ? n : NULL;
+}
+
+/* (a, b, c) after def's name into n. */
+static int params(P *p, Node *n)
+{
+    if (!check(p, TOK_LPAREN)) {
+        error_at(p, cur(p), "def name(a, b)", "expected '(' and the "
+                 "parameters after the function's name, found %s",
+                 describe(p, cur(p)));
+        return 0;
+    }
+    advance(p);
+    size_t cap = 0;
+    while (!p->panic && !check(p, TOK_RPAREN)) {
+        const Token *t = cur(p);
+        const char *name = target_name(p, t, "parameter");
+        if (!name)
+            return 0;
+        for (size_t i = 0; i < n->as.def.nparams; i++)
+            if (strcmp(n->as.def.params[i], name) == 0) {
+                error_at(p, t, NULL, "the parameter '%s' is named twice",
+                         name);
+                return 0;
+            }
+        advance(p);
+        if (n->as.def.nparams == cap) {
+            size_t ncap = cap ? cap * 2 : 4;
+            const char **ps = arena_alloc(p->a, ncap * sizeof *ps);
+            if (!ps)
+                return 0;
+            if (cap)
+                memcpy(ps, n->as.def.params, cap * sizeof *ps);
+            n->as.def.params = ps;
+            cap = ncap;
+        }
+        n->as.def.params[n->as.def.nparams++] = name;
+        if (check(p, TOK_COMMA))
+            advance(p);
+        else if (!check(p, TOK_RPAREN))
+            error_at(p, cur(p), "def name(a, b)", "expected ',' or ')' in "
+                     "the parameters, found %s", describe(p, cur(p)));
+    }
+    if (p->panic)
+        return 0;
+    advance(p);
+    return 1;
+}
+
+static Node *def_stmt(P *p)
+{
+    const Token *kw = cur(p);
+    if (p->blocks > 0) {
+        error_at(p, kw, "define functions at the top level of a cell",
+                 "a def cannot be inside another block");
+        return NULL;
+    }
+    if (!open_block(p, kw))
+        return NULL;
+    advance(p);
+    Node *n = node_at(p, NODE_DEF, kw);
+    const Token *name = cur(p);
+    const char *fname = n ? target_name(p, name, "function") : NULL;
+    if (fname) {
+        advance(p);
+        n->as.def.name = fname;
+        params(p, n);
+        finish(p, n);
+    }
+    p->in_def = 1;
+    if (!fname || !header_end(p, "the parameters")) {
+        skip_block(p, kw);
+        p->in_def = 0;
+        return NULL;
+    }
+    block(p, &n->as.def.body, kw);
+    p->in_def = 0;
+    return close_block(p, kw) ? n : NULL;
+}
+
+static Node *return_stmt(P *p)
+{
+    const Token *kw = advance(p);
+    if (!p->in_def) {
+        error_at(p, kw, "return ends a function: def f(x) ... return x ... "
+                 "end", "'return' outside a function");
+        return NULL;
+    }
+    Node *n = node_at(p, NODE_RETURN, kw);
+    if (n && !check(p, TOK_NEWLINE) && !check(p, TOK_EOF))
+        n->as.ret.value = expr(p);
+    return finish(p, n);
+}
+
+static Node *statement(P *p)
+{
+    const Token *t = cur(p);
+    switch (t->type) {
+    case TOK_IF:     return if_stmt(p);
+    case TOK_FOR:    return for_stmt(p);
+    case TOK_DEF:    return def_stmt(p);
+    case TOK_RETURN: return return_stmt(p);
+    case TOK_END:
+        error_at(p, t, "every 'end' closes one if, for or def",
+                 "this 'end' closes no block");
+        return NULL;
+    case TOK_ELSE:
+        error_at(p, t, "if x > 0 ... else ... end", "'else' without 'if'");
+        return NULL;
+    default:
+        break;
+    }
+    if (check(p, TOK_NAME) && ahead(p, 1)->type == TOK_ASSIGN)
+        return assignment(p);
+    return expr(p);
+}
+
 static void init(P *p, Arena *a, const char *src, const TokenVec *tv)
 {
     memset(p, 0, sizeof *p);
@@ -789,36 +1214,18 @@ void parser_program(Arena *a, const char *src, const TokenVec *tv,
     }
     P p;
     init(&p, a, src, tv);
+    Block top = {0};
     size_t cap = 0;
     while (!check(&p, TOK_EOF)) {
         if (check(&p, TOK_NEWLINE)) {
             advance(&p);
             continue;
         }
-        Node *s = check(&p, TOK_NAME) && ahead(&p, 1)->type == TOK_ASSIGN
-                      ? assignment(&p)
-                      : expr(&p);
-        if (!p.panic && !check(&p, TOK_NEWLINE) && !check(&p, TOK_EOF))
-            trailing(&p, s);
-        if (p.panic || !s) {
-            while (!check(&p, TOK_NEWLINE) && !check(&p, TOK_EOF))
-                advance(&p);
-            p.panic = 0;
-            p.depth = 0;
-            continue;
-        }
-        if (out->n == cap) {
-            size_t ncap = cap ? cap * 2 : 8;
-            Node **stmts = arena_alloc(a, ncap * sizeof *stmts);
-            if (!stmts)
-                break;
-            if (cap)
-                memcpy(stmts, out->stmts, cap * sizeof *stmts);
-            out->stmts = stmts;
-            cap = ncap;
-        }
-        out->stmts[out->n++] = s;
+        stmt_line(&p, &top, &cap);
     }
+    out->stmts = top.stmts;
+    out->n = top.n;
+    out->open_blocks = p.open_blocks;
     done(&p, out);
 }
 

@@ -6,7 +6,12 @@
  *
  * Grammar (one statement per line; see REFERENCE.md for the friendly
  * version):
- *   stmt    := NAME '=' expr | expr
+ *   stmt    := NAME '=' expr | expr | block | 'return' expr?
+ *   block   := 'if' expr NL stmts ('else' ('if' ...  | NL stmts))? 'end'
+ *            | 'for' NAME 'in' expr NL stmts 'end'
+ *            | 'def' NAME '(' (NAME (',' NAME)*)? ')' NL stmts 'end'
+ *              (def at the top level only; return only inside a def;
+ *              `else if` shares the one 'end' of its if)
  *   expr    := or
  *   or      := and ('or' and)*          and := not ('and' not)*
  *   not     := 'not' not | compare      compare := range (cmp range)?
@@ -15,8 +20,10 @@
  *   unary   := '-' unary | power        power := postfix ('**' unary)?
  *   postfix := primary ('[' expr ']' | '.' NAME)*
  *   primary := NUMBER | STRING | true | false | none | '(' expr ')'
- *            | '[' (expr (',' expr)* ','?)? ']' | NAME | call
+ *            | '[' (expr (',' expr)* ','?)? ']' | NAME | call | funcall
  *   call    := COMMAND arg*             (up to end of line, ')', ']', ',')
+ *            | COMMAND '(' (arg (',' arg)*)? ')'   ('(' glued to the name)
+ *   funcall := NAME '(' (expr (',' expr)*)? ')'    ('(' glued to the name)
  *   arg     := NAME '=' expr | expr
  * Inside a call's arguments `-` with a space before and none after starts
  * a new argument (`f a -1` is two arguments, `f a - 1` one), and so does
@@ -47,6 +54,7 @@ typedef struct Program {
     size_t n;
     Diag *diags;
     size_t ndiags;   /* 0: the program is valid */
+    int open_blocks; /* if/for/def blocks the cell left open (incomplete) */
 } Program;
 
 /* Parse the tokens of src (lexed by the caller into tv) as statements. */

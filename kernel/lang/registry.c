@@ -29,6 +29,8 @@ static const CommandTable *const tables[] = {
     &cmd_sample_table,
     &cmd_data_table,
     &cmd_denoise_table,
+    &cmd_tensor_table,
+    &cmd_estimate_table,
 };
 
 #define MAX_COMMANDS 512

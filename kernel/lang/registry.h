@@ -140,6 +140,8 @@ extern const CommandTable cmd_train_table;
 extern const CommandTable cmd_sample_table;
 extern const CommandTable cmd_data_table;
 extern const CommandTable cmd_denoise_table;
+extern const CommandTable cmd_tensor_table;
+extern const CommandTable cmd_estimate_table;
 
 /* What a handler is given. All pointers are borrowed for the call. */
 struct CallCtx {

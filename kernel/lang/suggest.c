@@ -3,7 +3,10 @@
  */
 #include "suggest.h"
 
+#include <dirent.h>
+#include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #define MAX_WORD 63
 
@@ -71,3 +74,39 @@ void suggest_offer(Suggest *s, const char *cand)
 }
 
 const char *suggest_result(const Suggest *s) { return s->best; }
+
+int suggest_file(const char *path, char *buf, size_t cap)
+{
+    struct stat st;
+    if (!path || !*path || stat(path, &st) == 0)
+        return 0;
+    const char *slash = strrchr(path, '/');
+    const char *base = slash ? slash + 1 : path;
+    char dir[4096];
+    int dlen = slash ? (int)(slash - path) : 0;
+    snprintf(dir, sizeof dir, "%.*s", dlen ? dlen : 1, slash ? path : ".");
+    DIR *d = opendir(dir);
+    if (!d)
+        return 0;
+    Suggest s;
+    char best[256];
+    suggest_init(&s, base, strlen(base));
+    for (struct dirent *e; (e = readdir(d)) != NULL;) {
+        if (e->d_name[0] == '.')
+            continue;
+        suggest_offer(&s, e->d_name);
+        if (s.best == e->d_name) {
+            /* readdir reuses its entry: keep our own copy */
+            snprintf(best, sizeof best, "%s", e->d_name);
+            s.best = best;
+        }
+    }
+    closedir(d);
+    if (!suggest_result(&s))
+        return 0;
+    if (slash)
+        snprintf(buf, cap, "%.*s/%s", dlen, path, s.best);
+    else
+        snprintf(buf, cap, "%s", s.best);
+    return 1;
+}

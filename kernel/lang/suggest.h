@@ -29,4 +29,10 @@ const char *suggest_result(const Suggest *s);
 int suggest_distance(const char *a, size_t na, const char *b, size_t nb,
                      int cap);
 
+/* For a path that does not exist: the entry of its folder whose name is
+ * nearest its last part, as "folder/name" into buf (`load
+ * "data/rockett.jpg"` -> "data/rocket.jpg").  1 when one is close enough,
+ * else 0 (buf untouched). */
+int suggest_file(const char *path, char *buf, size_t cap);
+
 #endif

@@ -73,10 +73,13 @@ int main(void)
     CHECK(field("cursor_start") == 0 && field("cursor_end") == 3);
     CHECK_STR(type_of("print", "type"), "command");
     CHECK_STR(type_of("print", "signature"), "print [values...]");
-    CHECK_STR(complete("no", 2), "noisy none note");
+    CHECK_STR(complete("no", 2), "noise_estimate noisy none note");
     CHECK_STR(type_of("noisy", "type"), "variable");
     CHECK_STR(type_of("none", "type"), "literal");
-    CHECK(json_array_size(json_object_get(reply, "types")) == 3);
+    CHECK(json_array_size(json_object_get(reply, "types")) == 4);
+    /* ... and the block words. */
+    CHECK_STR(complete("fo", 2), "for forward");
+    CHECK_STR(type_of("for", "type"), "keyword");
 
     /* After a command: its keywords too, as name=. */
     CHECK_STR(complete("clear w", 7), "wait= warn");
@@ -89,13 +92,13 @@ int main(void)
     /* A value after `name=`: no keywords. */
     CHECK_STR(complete("clear wait=t", 12), "train true turn type");
     /* On the second line, in the middle of a cell. */
-    CHECK_STR(complete("x = 1\nprint no\ny = 2", 14), "noisy none note");
+    CHECK_STR(complete("x = 1\nprint no\ny = 2", 14), "noise_estimate noisy none note");
     CHECK(field("cursor_start") == 12 && field("cursor_end") == 14);
     /* Inside parentheses the inner command counts. */
     CHECK_STR(complete("print (ask \"q\" pa", 17), "password=");
 
     /* help NAME: commands only. */
-    CHECK_STR(complete("help n", 6), "");
+    CHECK_STR(complete("help n", 6), "noise_estimate");
     CHECK_STR(complete("help pr", 7), "print progression");
     CHECK_STR(complete("help ", 5), complete("help ", 5)); /* stable */
     CHECK(strstr(joined, "noisy") == NULL && strstr(joined, "sleep"));

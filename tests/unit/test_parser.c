@@ -47,6 +47,49 @@ int main(void)
     n = parse1("x = 1");
     CHECK(n && n->kind == NODE_ASSIGN && strcmp(n->as.assign.name, "x") == 0);
 
+    /* Blocks: the tree of if/else if/else, for and def. */
+    n = parse1("if a\n  x = 1\nelse if b\n  x = 2\nelse\n  x = 3\nend");
+    CHECK(n && n->kind == NODE_IF && n->as.if_.then.n == 1 &&
+          n->as.if_.els.n == 1 && n->as.if_.els.stmts[0]->kind == NODE_IF &&
+          n->as.if_.els.stmts[0]->as.if_.els.n == 1);
+    CHECK(n && n->span.line == 1 && n->span.len == 4); /* the header only */
+    n = parse1("for t in 990..0 by -30\n  print t\n\n  y = t\nend");
+    CHECK(n && n->kind == NODE_FOR && strcmp(n->as.for_.name, "t") == 0 &&
+          n->as.for_.iter->kind == NODE_RANGE && n->as.for_.body.n == 2);
+    n = parse1("def f(a, b)\n  return a * b\nend");
+    CHECK(n && n->kind == NODE_DEF && n->as.def.nparams == 2 &&
+          strcmp(n->as.def.params[1], "b") == 0 && n->as.def.body.n == 1 &&
+          n->as.def.body.stmts[0]->kind == NODE_RETURN);
+    n = parse1("def g()\n  return\nend");
+    CHECK(n && n->as.def.nparams == 0 &&
+          n->as.def.body.stmts[0]->as.ret.value == NULL);
+    n = parse1("f(1, g(2), 3) + 1");
+    CHECK(is_op(n, TOK_PLUS) && n->as.op.a->kind == NODE_FUNCALL &&
+          n->as.op.a->as.funcall.n == 3 &&
+          n->as.op.a->as.funcall.args[1]->kind == NODE_FUNCALL);
+    /* f (1) with a space is a name and a stray value, not a call */
+    CHECK(parse1("f (1)") == NULL);
+    /* a command with glued parentheses: comma-separated arguments */
+    n = parse1("clamp(x, 0, hi=1) * 2");
+    CHECK(is_op(n, TOK_STAR) && n->as.op.a->kind == NODE_CALL &&
+          n->as.op.a->as.call.n == 3 && n->as.op.a->as.call.args[2].name);
+    n = parse1("print (x) * 2");
+    CHECK(n && n->kind == NODE_CALL && n->as.call.n == 1);
+    /* errors: the block's opener is named, and an open block is at_end */
+    eval_parse(in, "for i in xs\n  print i\n", 0, &prog);
+    CHECK(prog.ndiags == 1 && prog.open_blocks == 1 && prog.diags[0].at_end &&
+          strstr(prog.diags[0].msg, "the 'for' at line 1 has no 'end'"));
+    eval_parse(in, "if a\n  for i in xs\n", 0, &prog);
+    CHECK(prog.open_blocks == 2);
+    eval_parse(in, "x = 1\nend\ny = 2\nelse", 0, &prog);
+    CHECK(prog.ndiags == 2 && prog.n == 2);
+    /* a broken header is one error: its body and 'end' are still read */
+    eval_parse(in, "def print(x)\n  return x\nend\ny = 1", 0, &prog);
+    CHECK(prog.ndiags == 1 && prog.n == 1 &&
+          strstr(prog.diags[0].msg, "cannot be a function name"));
+    eval_parse(in, "for 1 in xs\nend", 0, &prog);
+    CHECK(prog.ndiags >= 1 && strstr(prog.diags[0].msg, "expected a name"));
+
     /* Commands: arguments up to the end of the line. */
     n = parse1("print x -1");
     CHECK(n && n->kind == NODE_CALL && n->as.call.n == 2);
