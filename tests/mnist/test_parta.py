@@ -73,4 +73,10 @@ def test_hybrid_reads_low_from_afar():
 def test_sdedit_strays_further_with_more_noise():
     r = measure("sdedit", n=16, seeds=2)
     d = r["mse_to_input"]  # i_start 1, 3, 5, 7, 10, 20: less noise each time
-    assert all(a > b for a, b in zip(d, d[1:])), r
+    # From i_start 7 on the distance falls step by step; at 1, 3 and 5
+    # (t = 960, 900, 840) almost nothing of the input is left, so the edit
+    # is a fresh digit and the three distances sit on one plateau, equal
+    # up to sampling noise (measured 0.111, 0.115, 0.111 over 48 edits).
+    assert all(a > b for a, b in zip(d[2:], d[3:])), r
+    assert all(a > d[3] + 0.005 for a in d[:3]), r
+    assert max(d[:3]) - min(d[:3]) < 0.02, r
