@@ -14,11 +14,11 @@
 #include <stdlib.h>
 
 #include "expr.h"
-#include "rng.h"
 #include "util/interrupt.h"
 
 dk_status forward_noise(const DImage *x0, const Schedule *s, int t,
-                        DImage **out, DImage **eps, DkErr *err)
+                        ts_generator *g, DImage **out, DImage **eps,
+                        DkErr *err)
 {
     *out = NULL;
     if (eps)
@@ -29,9 +29,6 @@ dk_status forward_noise(const DImage *x0, const Schedule *s, int t,
     if (x0->mask)
         return dk_err_set(err, DK_ERR_ARG, "a mask cannot be noised: it is "
                           "not a picture");
-    ts_generator *g = rng_generator(x0->api, err);
-    if (!g)
-        return err->code;
     const double ab = (double)s->alphas_cumprod[t];
     Expr e;
     expr_begin(&e, x0->api, err);
@@ -50,8 +47,8 @@ dk_status forward_noise(const DImage *x0, const Schedule *s, int t,
 }
 
 dk_status forward_many(const DImage *x0, const Schedule *s, const int *ts,
-                       int n, const DiffProgress *progress, DImage **out,
-                       DkErr *err)
+                       int n, ts_generator *g, const DiffProgress *progress,
+                       DImage **out, DkErr *err)
 {
     for (int i = 0; i < n; i++)
         out[i] = NULL;
@@ -62,7 +59,7 @@ dk_status forward_many(const DImage *x0, const Schedule *s, const int *ts,
                             "after %d of %d timesteps", i, n);
             break;
         }
-        rc = forward_noise(x0, s, ts[i], &out[i], NULL, err);
+        rc = forward_noise(x0, s, ts[i], g, &out[i], NULL, err);
         if (rc != DK_OK)
             dk_err_prefix(err, "t=%d: ", ts[i]);
         else

@@ -4,8 +4,8 @@
  * docs/part-a.md §1.1: a clean image x0 is noised to
  * timestep t in one jump,
  *     x_t = sqrt(ᾱ_t) x0 + sqrt(1 - ᾱ_t) eps,   eps ~ N(0, I),
- * with ᾱ_t from the cosine schedule (schedule.h) and eps drawn from the
- * seeded stream (rng.h), one fresh draw per timestep.
+ * with ᾱ_t from the cosine schedule (schedule.h) and eps drawn from g,
+ * the session's seeded stream (rng.h), one fresh draw per timestep.
  *
  * Ownership: x0 and the schedule are borrowed; results are new DImages
  * (image.h).  Errors: DK_ERR_ARG (t outside 0..999, or x0 a mask),
@@ -22,13 +22,14 @@
 /* x0 (N, C, H, W) noised to timestep t: *out (N, C, H, W).  eps (may be
  * NULL) receives the noise that was added, as a new DImage. */
 dk_status forward_noise(const DImage *x0, const Schedule *s, int t,
-                        DImage **out, DImage **eps, DkErr *err);
+                        ts_generator *g, DImage **out, DImage **eps,
+                        DkErr *err);
 
 /* The same for n timesteps, in order: out[0..n) receive new DImages (all
  * NULL on error).  Reports each step through progress (may be NULL) and
  * polls dk_interrupted() between steps. */
 dk_status forward_many(const DImage *x0, const Schedule *s, const int *ts,
-                       int n, const DiffProgress *progress, DImage **out,
-                       DkErr *err);
+                       int n, ts_generator *g, const DiffProgress *progress,
+                       DImage **out, DkErr *err);
 
 #endif

@@ -169,7 +169,7 @@ static dk_status cmd_seed(CallCtx *cx, Value **args, Value **out)
     dk_status rc = cmd_api(cx, &api);
     if (rc != DK_OK)
         return rc;
-    rc = rng_seed(api, (uint64_t)s, cx->err);
+    rc = cx_seed(cx, api, (uint64_t)s);
     if (rc != DK_OK)
         dk_err_at(cx->err, cx->span);
     return rc;

@@ -214,10 +214,10 @@ static dk_status cmd_mnist(CallCtx *cx, Value **args, Value **out)
  * same digits on every run), else a seed picked once per session; each
  * call takes the next permutation of that stream.  The stream is the
  * interpreter's (st = &cx->in->digits); a new `seed` value restarts it. */
-static uint64_t stream_seed(DrawStream *st, uint64_t *draw)
+static uint64_t stream_seed(CallCtx *cx, DrawStream *st, uint64_t *draw)
 {
     uint64_t s = 0;
-    int seeded = rng_last_seed(&s);
+    int seeded = cx_last_seed(cx, &s);
     if (!st->have || (seeded && (!st->had_seed || s != st->seen))) {
         struct timespec ts;
         clock_gettime(CLOCK_REALTIME, &ts);
@@ -302,7 +302,7 @@ static dk_status cmd_sample_digits(CallCtx *cx, Value **args, Value **out)
     uint64_t draw = 0;
     uint64_t base = seedv->kind != VAL_NONE
                         ? (uint64_t)seed
-                        : stream_seed(&cx->in->digits, &draw);
+                        : stream_seed(cx, &cx->in->digits, &draw);
     uint32_t idx[SAMPLE_MAX];
     int got = pick(ds, base, draw, (int)digit, (int)n, idx, cx->err);
     if (got < 0)

@@ -143,7 +143,7 @@ static dk_status seeds_arg(CallCtx *cx, int arg, const Value *v,
                         count, MAX_SEEDS);
     }
     uint64_t first = 0;
-    rng_last_seed(&first);
+    cx_last_seed(cx, &first);
     *seeds = malloc((size_t)count * sizeof **seeds);
     if (!*seeds)
         return cx_oom(cx);
@@ -261,7 +261,7 @@ static dk_status run_seeds(CallCtx *cx, Denoiser *d, const char *label,
             if (st != TS_OK)
                 rc = backend_error(api, st, cx->err);
         } else {
-            g = rng_generator(api, cx->err);
+            g = cx_generator(cx, api);
             rc = g ? DK_OK : cx->err->code;
         }
         /* this run's steps count after the runs before it */
@@ -459,7 +459,7 @@ static dk_status cmd_iterative_denoise(CallCtx *cx, Value **args, Value **out)
         rc = guidance_arg(cx, IT_GUIDANCE, args[IT_GUIDANCE], &run.guide.guidance);
     if (rc == DK_OK)
         rc = conds_arg(cx, IT_COND, args[IT_COND], im->n, &conds);
-    if (rc == DK_OK && !(run.g = rng_generator(d->api, cx->err)))
+    if (rc == DK_OK && !(run.g = cx_generator(cx, d->api)))
         rc = cx->err->code;
     if (rc == DK_OK)
         rc = to_model(cx, d, im, &x);

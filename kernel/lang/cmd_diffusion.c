@@ -126,14 +126,15 @@ static dk_status cmd_forward(CallCtx *cx, Value **args, Value **out)
     dk_status rc = timesteps_arg(cx, FORWARD_T, args[FORWARD_T], &ts, &n);
     if (rc != DK_OK)
         return rc;
-    DImage **noisy = calloc(n, sizeof *noisy);
+    ts_generator *g = cx_generator(cx, x0->api);
+    DImage **noisy = g ? calloc(n, sizeof *noisy) : NULL;
     if (!noisy) {
         free(ts);
-        return cx_oom(cx);
+        return g ? cx_oom(cx) : cx->err->code;
     }
     CmdBar bar;
     cmdbar_start(&bar, cx, "forward", (long)n);
-    rc = forward_many(x0, schedule_if(), ts, (int)n,
+    rc = forward_many(x0, schedule_if(), ts, (int)n, g,
                       &bar.hook, noisy, cx->err);
     cmdbar_finish(&bar, rc);
     free(ts);

@@ -158,7 +158,7 @@ static dk_status cmd_generate(CallCtx *cx, Value **args, Value **out)
                         "\"class\" for that)");
     }
     const TsApi *api = m->api;
-    ts_generator *g = rng_generator(api, cx->err);
+    ts_generator *g = cx_generator(cx, api);
     if (!g) {
         free(digits);
         return cx->err->code;
@@ -279,7 +279,7 @@ static dk_status cmd_add_noise(CallCtx *cx, Value **args, Value **out)
                    &x);
     if (rc != DK_OK)
         return rc;
-    ts_generator *g = rng_generator(api, cx->err);
+    ts_generator *g = cx_generator(cx, api);
     if (!g) {
         api->tensor_free(x);
         return cx->err->code;
@@ -437,7 +437,7 @@ static dk_status cmd_unet_denoise(CallCtx *cx, Value **args, Value **out)
                    ns > 1 ? 1 : count, &x);
     if (rc != DK_OK)
         return rc;
-    ts_generator *g = rng_generator(api, cx->err);
+    ts_generator *g = cx_generator(cx, api);
     ts_tensor *z = NULL, *y = NULL;
     if (!g) {
         api->tensor_free(x);

@@ -182,16 +182,6 @@ static dk_status like_word(CallCtx *cx)
                     cx->cmd->name);
 }
 
-static ts_tensor *randn_fn(Expr *s, const DImage *im, const double *k)
-{
-    (void)k;
-    ts_generator *g = rng_generator(im->api, s->err);
-    if (!g)
-        return expr_fail(s, s->err->code, "%s", s->err->msg ? s->err->msg
-                                                             : "no generator");
-    return randn_like(s, im->t, g);
-}
-
 static ts_tensor *zeros_fn(Expr *s, const DImage *im, const double *k)
 {
     (void)k;
@@ -199,11 +189,27 @@ static ts_tensor *zeros_fn(Expr *s, const DImage *im, const double *k)
     return to_device_of(s, full(s, shape, 4, 0.0), im->t);
 }
 
+/* Noise from the session's stream, which the interpreter owns: the
+ * generator is fetched here and handed down. */
 static dk_status cmd_randn(CallCtx *cx, Value **args, Value **out)
 {
     if (strcmp(args[LIKE_WORD]->as.str.bytes, "like") != 0)
         return like_word(cx);
-    return image_apply(cx, image_of(args[LIKE_X]), randn_fn, NULL, out);
+    const DImage *im = image_of(args[LIKE_X]);
+    ts_generator *g = cx_generator(cx, im->api);
+    if (!g)
+        return cx->err->code;
+    Expr s;
+    expr_begin(&s, im->api, cx->err);
+    ts_tensor *kept = expr_keep(&s, randn_like(&s, im->t, g));
+    if (expr_end(&s) != DK_OK)
+        return cx->err->code;
+    DImage *res = NULL;
+    dk_status rc = dimage_wrap(im->api, kept, 0, &res, cx->err);
+    if (rc != DK_OK)
+        return rc;
+    *out = image_value(res);
+    return *out ? DK_OK : cx_oom(cx);
 }
 
 static dk_status cmd_zeros(CallCtx *cx, Value **args, Value **out)

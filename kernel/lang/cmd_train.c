@@ -232,7 +232,7 @@ static dk_status cmd_train(CallCtx *cx, Value **args, Value **out)
     if ((rc = cmd_api(cx, &api)) != DK_OK)
         return rc;
     uint64_t seed = 0;
-    if (!rng_last_seed(&seed))
+    if (!cx_last_seed(cx, &seed))
         seed = (uint64_t)time(NULL) ^ ((uint64_t)clock() << 20);
     TrainConfig c = {(int)epochs, (int)batch, lr, sched, clip, seed, steps, subset,
                      (int)plan};

@@ -15,6 +15,7 @@
 
 #include <stdint.h>
 
+#include "../diffusion/rng.h"
 #include "ast.h"
 #include "interp.h"
 #include "lexer.h"
@@ -36,10 +37,11 @@ typedef struct DrawStream {
     int had_seed;      /* base came from `seed` (else it was picked) */
 } DrawStream;
 
-/* Random state: the interpreter holds the language's own (DrawStream);
- * the tensor generator that `seed` seeds and forward, generate, add_noise
- * and unet_denoise draw from is diffusion/rng.c's, process-wide, because
- * the diffusion layer draws from it directly (forward_many). */
+/* Random state: the interpreter is its one owner.  `seed` seeds rng, the
+ * tensor stream that forward, generate, sample, randn ... draw from
+ * (commands hand its generator down to the diffusion layer), and the
+ * permutation stream of sample_digits (digits) takes its base from it.
+ * The protocol keeps its own generator for message ids (proto/msg.h). */
 struct Interp {
     VarTable *vars;
     Arena arena;       /* the tree of the cell being run; reset per cell */
@@ -48,6 +50,7 @@ struct Interp {
     size_t max_items;
     size_t max_bytes;
     DrawStream digits; /* sample_digits without seed= */
+    Rng rng;           /* the session's seeded tensor stream */
     const char *cell_src; /* the cell being run (borrowed; def copies it) */
     size_t max_steps;  /* statements and loop turns per cell; 0: no limit */
     size_t steps;      /* taken by the cell being run */

@@ -38,6 +38,7 @@ void interp_free(Interp *in)
     if (!in)
         return;
     vars_free(in->vars);
+    rng_free(&in->rng);
     arena_free(&in->arena);
     tokvec_free(&in->toks);
     free(in);

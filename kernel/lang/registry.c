@@ -275,6 +275,21 @@ char *cx_input(CallCtx *cx, const char *prompt, int password)
 
 int cx_sandboxed(const CallCtx *cx) { return cx->in && cx->in->sandbox; }
 
+ts_generator *cx_generator(CallCtx *cx, const TsApi *api)
+{
+    return rng_generator(&cx->in->rng, api, cx->err);
+}
+
+int cx_last_seed(const CallCtx *cx, uint64_t *seed)
+{
+    return rng_last_seed(&cx->in->rng, seed);
+}
+
+dk_status cx_seed(CallCtx *cx, const TsApi *api, uint64_t seed)
+{
+    return rng_seed(&cx->in->rng, api, seed, cx->err);
+}
+
 dk_status cx_oom(CallCtx *cx)
 {
     dk_err_oom(cx->err);

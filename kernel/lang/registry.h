@@ -78,6 +78,7 @@
 
 #include <jansson.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "../util/err.h"
 #include "interp.h"
@@ -195,6 +196,16 @@ void cx_clear(CallCtx *cx, int wait);
 char *cx_input(CallCtx *cx, const char *prompt, int password);
 /* Non-zero when the interpreter may not block (fuzzing, tests). */
 int cx_sandboxed(const CallCtx *cx);
+
+/* The session's seeded tensor stream (diffusion/rng.h), owned by the
+ * interpreter: its generator (borrowed until the next `seed`), created on
+ * first use; NULL with cx->err set when the backend refuses.  And the
+ * last `seed` value: 1 and *seed set when `seed` was called. */
+typedef struct ts_generator ts_generator;
+ts_generator *cx_generator(CallCtx *cx, const TsApi *api);
+int cx_last_seed(const CallCtx *cx, uint64_t *seed);
+/* Seed the stream (and libtorch's global generators): `seed N`. */
+dk_status cx_seed(CallCtx *cx, const TsApi *api, uint64_t seed);
 
 /* Report running out of memory (DK_ERR_OOM "out of memory", dk_err_oom)
  * at the whole call; returns DK_ERR_OOM.  For `return *out ? DK_OK :

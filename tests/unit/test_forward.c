@@ -22,8 +22,18 @@
 #include "util/interrupt.h"
 
 static const TsApi *A;
+static Rng R; /* the session's stream, as the interpreter holds it */
 
 /* An (1, C, H, W) image filled by fn(c, y, x). */
+/* The stream's generator (created on first use). */
+static ts_generator *G(void)
+{
+    DkErr err = {0};
+    ts_generator *g = rng_generator(&R, A, &err);
+    dk_err_clear(&err);
+    return g;
+}
+
 static DImage *make(int c, int h, int w, float (*fn)(int, int, int))
 {
     size_t n = (size_t)c * (size_t)h * (size_t)w;
@@ -61,11 +71,11 @@ static void test_statistics(void)
     const Schedule *s = schedule_if();
     DkErr err = {0};
     DImage *x0 = make(2, 128, 128, half);  /* 16384 draws per channel */
-    CHECK(rng_seed(A, 7, &err) == DK_OK);
+    CHECK(rng_seed(&R, A, 7, &err) == DK_OK);
     const int ts[] = {0, 250, 500, 750, 999};
     for (size_t i = 0; x0 && i < sizeof ts / sizeof ts[0]; i++) {
         DImage *xt = NULL, *eps = NULL;
-        CHECK(forward_noise(x0, s, ts[i], &xt, &eps, &err) == DK_OK);
+        CHECK(forward_noise(x0, s, ts[i], G(), &xt, &eps, &err) == DK_OK);
         if (!xt || !eps)
             continue;
         CHECK(xt->n == 1 && xt->c == 2 && xt->h == 128 && xt->w == 128);
@@ -96,10 +106,10 @@ static void test_statistics(void)
     }
     /* Out of range timesteps and masks are refused. */
     DImage *bad = NULL;
-    CHECK(forward_noise(x0, s, 1000, &bad, NULL, &err) == DK_ERR_ARG);
+    CHECK(forward_noise(x0, s, 1000, G(), &bad, NULL, &err) == DK_ERR_ARG);
     CHECK(bad == NULL && err.msg && strstr(err.msg, "1000"));
     dk_err_clear(&err);
-    CHECK(forward_noise(x0, s, -1, &bad, NULL, &err) == DK_ERR_ARG);
+    CHECK(forward_noise(x0, s, -1, G(), &bad, NULL, &err) == DK_ERR_ARG);
     dk_err_clear(&err);
     dimage_free(x0);
 }
@@ -108,9 +118,9 @@ static void test_statistics(void)
 static float *draw(const DImage *x0, uint64_t seed, int t)
 {
     DkErr err = {0};
-    CHECK(rng_seed(A, seed, &err) == DK_OK);
+    CHECK(rng_seed(&R, A, seed, &err) == DK_OK);
     DImage *xt = NULL;
-    CHECK(forward_noise(x0, schedule_if(), t, &xt, NULL, &err) == DK_OK);
+    CHECK(forward_noise(x0, schedule_if(), t, G(), &xt, NULL, &err) == DK_OK);
     float *v = xt ? pixels(xt) : NULL;
     dimage_free(xt);
     return v;
@@ -126,14 +136,14 @@ static void test_seed(void)
     CHECK(a && c && memcmp(a, c, n) != 0);
     /* Two draws in a row differ (a stream, not a fixed pattern). */
     DkErr err = {0};
-    CHECK(rng_seed(A, 100, &err) == DK_OK);
+    CHECK(rng_seed(&R, A, 100, &err) == DK_OK);
     DImage *x1 = NULL, *x2 = NULL;
-    CHECK(forward_noise(x0, schedule_if(), 500, &x1, NULL, &err) == DK_OK);
-    CHECK(forward_noise(x0, schedule_if(), 500, &x2, NULL, &err) == DK_OK);
+    CHECK(forward_noise(x0, schedule_if(), 500, G(), &x1, NULL, &err) == DK_OK);
+    CHECK(forward_noise(x0, schedule_if(), 500, G(), &x2, NULL, &err) == DK_OK);
     float *p1 = pixels(x1), *p2 = pixels(x2);
     CHECK(memcmp(p1, a, n) == 0 && memcmp(p1, p2, n) != 0);
     uint64_t last = 0;
-    CHECK(rng_last_seed(&last) && last == 100);
+    CHECK(rng_last_seed(&R, &last) && last == 100);
     free(p1);
     free(p2);
     dimage_free(x1);
@@ -162,7 +172,7 @@ static void test_many(void)
     DImage *out[20];
     DiffProgress p = {on_step, &steps_seen};
     DkErr err = {0};
-    CHECK(forward_many(x0, schedule_if(), ts, 20, &p, out, &err) == DK_OK);
+    CHECK(forward_many(x0, schedule_if(), ts, 20, G(), &p, out, &err) == DK_OK);
     CHECK(steps_seen == 20 && last_total == 20);
     for (int i = 0; i < 20; i++) {
         CHECK(out[i] != NULL);
@@ -170,7 +180,7 @@ static void test_many(void)
     }
     /* An interrupt stops the loop and returns nothing. */
     dk_interrupt_raise();
-    CHECK(forward_many(x0, schedule_if(), ts, 20, NULL, out, &err) ==
+    CHECK(forward_many(x0, schedule_if(), ts, 20, G(), NULL, out, &err) ==
           DK_ERR_INTERRUPTED);
     dk_interrupt_clear();
     for (int i = 0; i < 20; i++)
@@ -178,7 +188,7 @@ static void test_many(void)
     dk_err_clear(&err);
     /* A bad timestep in the middle: error names it, nothing leaks out. */
     ts[7] = 5000;
-    CHECK(forward_many(x0, schedule_if(), ts, 20, NULL, out, &err) ==
+    CHECK(forward_many(x0, schedule_if(), ts, 20, G(), NULL, out, &err) ==
           DK_ERR_ARG);
     CHECK(err.msg && strstr(err.msg, "t=5000"));
     CHECK(out[0] == NULL && out[19] == NULL);
@@ -273,5 +283,6 @@ int main(void)
     test_seed();
     test_many();
     test_blur();
+    rng_free(&R);
     return check_report("test_forward");
 }
