@@ -30,8 +30,9 @@ class DiffuseKernelTests(jupyter_kernel_test.KernelTests):
     ]
 
     # is_complete_request
-    complete_code_samples = ['print "hi"', "x = 1 + 2", "1"]
-    incomplete_code_samples = ["xs = [1, 2", "ys = ["]
+    complete_code_samples = ['print "hi"', "x = 1 + 2", "1", "for i in 1..3\n  print i\nend"]
+    incomplete_code_samples = ["xs = [1, 2", "ys = [", "for i in 1..3\n  print i",
+                               "def f(x)\n  return x * 2", "if 1 > 0\n  print 1\nelse"]
     invalid_code_samples = ["print )"]
 
     # error: exactly one output, of type error
