@@ -1,4 +1,4 @@
-"""Part A through Jupyter, on the CPU model (the shipped MNIST class model
+"""Part A's bad input and interrupts through Jupyter, on the CPU model (the shipped MNIST class model
 behind the denoiser interface): bad input gives one clear error each, an
 interrupt stops every loop within a second, and after either the kernel
 is alive with its variables intact.
