@@ -1,7 +1,9 @@
-"""Part A's bad input and interrupts through Jupyter, on the CPU model (the shipped MNIST class model
-behind the denoiser interface): bad input gives one clear error each, an
-interrupt stops every loop within a second, and after either the kernel
-is alive with its variables intact.
+"""Part A's bad input and interrupts through Jupyter, on the CPU model
+(the shipped MNIST class model behind the denoiser interface): bad input
+gives one clear error each, an interrupt stops every loop promptly (one
+step of a small batch: well under a second on a quiet machine, under two
+on a busy one), and after either the kernel is alive with its variables
+intact.
 """
 from __future__ import annotations
 
