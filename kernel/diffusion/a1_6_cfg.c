@@ -16,14 +16,10 @@ void cfg_estimate(Expr *s, Denoiser *d, const ts_tensor *x_t, int t,
         return;
     }
     const int64_t n = dim_size(s, x_t, 0);
-    Cond *both = calloc((size_t)(2 * n + 1), sizeof *both);
+    Cond *both = conds_join(conds, NULL, n);  /* [conditional; unconditional] */
     if (!both) {
         expr_fail(s, DK_ERR_OOM, "out of memory");
         return;
-    }
-    for (int64_t i = 0; i < n; i++) {
-        both[i] = conds[i];       /* the conditional half ... */
-        both[n + i] = COND_NULL;  /* ... then the unconditional half */
     }
     ts_tensor *e = NULL, *var = NULL;
     if (!expr_failed(s))

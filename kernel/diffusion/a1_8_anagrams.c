@@ -20,14 +20,10 @@ void anagram_estimate(Expr *s, Denoiser *d, const Guide *gd,
 {
     *eps = *v = NULL;
     const int64_t n = dim_size(s, x_t, 0);
-    Cond *ab = calloc((size_t)(2 * n + 1), sizeof *ab);
+    Cond *ab = conds_join(gd->a, gd->b, n);              /* [a; b] */
     if (!ab) {
         expr_fail(s, DK_ERR_OOM, "out of memory");
         return;
-    }
-    for (int64_t i = 0; i < n; i++) {
-        ab[i] = gd->a[i];
-        ab[n + i] = gd->b[i];
     }
     /* [x_t; view(x_t)] under [a; b], in one batch */
     ts_tensor *both = cat2(s, x_t, anagram_view(s, x_t, gd->view), 0);

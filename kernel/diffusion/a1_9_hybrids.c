@@ -14,14 +14,10 @@ void hybrid_estimate(Expr *s, Denoiser *d, const Guide *gd,
 {
     *eps = *v = NULL;
     const int64_t n = dim_size(s, x_t, 0);
-    Cond *ab = calloc((size_t)(2 * n + 1), sizeof *ab);
+    Cond *ab = conds_join(gd->a, gd->b, n);              /* [a; b] */
     if (!ab) {
         expr_fail(s, DK_ERR_OOM, "out of memory");
         return;
-    }
-    for (int64_t i = 0; i < n; i++) {
-        ab[i] = gd->a[i];
-        ab[n + i] = gd->b[i];
     }
     ts_tensor *e = NULL, *var = NULL;
     cfg_estimate(s, d, cat2(s, x_t, x_t, 0), t, ab, gd->guidance, &e, &var);

@@ -28,6 +28,16 @@ dk_status denoiser_check(const Denoiser *d, const Cond *conds, int n,
     return DK_OK;
 }
 
+Cond *conds_join(const Cond *a, const Cond *b, int64_t n)
+{
+    Cond *both = calloc((size_t)(2 * n + 1), sizeof *both);
+    for (int64_t i = 0; both && i < n; i++) {
+        both[i] = a[i];
+        both[n + i] = b ? b[i] : COND_NULL;
+    }
+    return both;
+}
+
 void cond_describe(const Cond *c, char *buf, size_t cap)
 {
     switch (c->kind) {

@@ -78,6 +78,11 @@ void denoiser_free(Denoiser *d);
 dk_status denoiser_check(const Denoiser *d, const Cond *conds, int n,
                          DkErr *err);
 
+/* The conditions of a joined batch of 2n images: a[0..n) then b[0..n),
+ * or the unconditional input for the second half when b is NULL.
+ * malloc'd (free it); NULL when out of memory. */
+Cond *conds_join(const Cond *a, const Cond *b, int64_t n);
+
 /* "class 3", "\"a rocket ship\"", "unconditional" into buf. */
 void cond_describe(const Cond *c, char *buf, size_t cap);
 

@@ -38,6 +38,7 @@
 #include "../render/sketch.h"
 #include "../util/array.h"
 #include "cmd_bar.h"
+#include "cmd_denoise.h"
 #include "cmd_image.h"
 #include "cmd_model.h"
 
@@ -47,7 +48,7 @@
 /* ---- arguments ------------------------------------------------------------ */
 
 /* The denoiser of a model value (new; denoiser_free it). */
-static dk_status denoiser_arg(CallCtx *cx, int arg, const Value *v,
+dk_status denoiser_arg(CallCtx *cx, int arg, const Value *v,
                               Denoiser **d)
 {
     const TsApi *api = NULL;
@@ -83,7 +84,7 @@ static dk_status cond_of(CallCtx *cx, int arg, const Value *v, Cond *c)
 }
 
 /* n conditions: one value for all, or a list of n.  *conds is malloc'd. */
-static dk_status conds_arg(CallCtx *cx, int arg, const Value *v, int n,
+dk_status conds_arg(CallCtx *cx, int arg, const Value *v, int n,
                            Cond **conds)
 {
     *conds = calloc((size_t)n, sizeof **conds);

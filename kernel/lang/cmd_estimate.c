@@ -20,6 +20,7 @@
 #include "../diffusion/a1_4_iterative.h"
 #include "../diffusion/denoiser_flow.h"
 #include "../util/array.h"
+#include "cmd_denoise.h"
 #include "cmd_image.h"
 #include "cmd_model.h"
 
@@ -43,46 +44,6 @@ static const ArgSpec estimate_args[] = {
                      .doc = "give the variance channels v instead of ε̂"},
 };
 
-/* One condition from a value: a class, a prompt (borrowed) or none. */
-static dk_status cond_of(CallCtx *cx, const Value *v, Cond *c)
-{
-    if (v->kind == VAL_NONE) {
-        *c = COND_NULL;
-        return DK_OK;
-    }
-    if (v->kind == VAL_STRING) {
-        *c = (Cond){.kind = COND_PROMPT, .prompt = v->as.str.bytes};
-        return DK_OK;
-    }
-    if (v->kind == VAL_NUMBER) {
-        long cls = 0;
-        dk_status rc = int_arg(cx, NE_COND, v, -1000000, 1000000, &cls);
-        *c = (Cond){.kind = COND_CLASS, .cls = (int)cls};
-        return rc;
-    }
-    return cx_error(cx, NE_COND, DK_ERR_TYPE, "a condition is a class (a "
-                    "number), a prompt (a string) or none, not a %s",
-                    value_type_name(v));
-}
-
-/* n conditions (malloc'd): one value for all, or a list of n. */
-static dk_status conds_of(CallCtx *cx, const Value *v, int n, Cond **conds)
-{
-    *conds = calloc((size_t)n, sizeof **conds);
-    if (!*conds)
-        return cx_oom(cx);
-    if (v->kind == VAL_LIST && (int)v->as.list.len != n)
-        return cx_error(cx, NE_COND, DK_ERR_ARG, "%zu conditions for %d "
-                        "images", v->as.list.len, n);
-    for (int i = 0; i < n; i++) {
-        const Value *item = v->kind == VAL_LIST ? v->as.list.items[i] : v;
-        dk_status rc = cond_of(cx, item, &(*conds)[i]);
-        if (rc != DK_OK)
-            return rc;
-    }
-    return DK_OK;
-}
-
 /* Everything a call checks before the network runs. */
 static dk_status estimate_check(CallCtx *cx, Value **args, Denoiser *d,
                                 DenoiseRun *run, long *t)
@@ -96,7 +57,7 @@ static dk_status estimate_check(CallCtx *cx, Value **args, Denoiser *d,
     run->guide.guidance = g;
     Cond *conds = NULL;
     if (rc == DK_OK)
-        rc = conds_of(cx, args[NE_COND], im->n, &conds);
+        rc = conds_arg(cx, NE_COND, args[NE_COND], im->n, &conds);
     run->guide.a = conds;
     if (rc == DK_OK && iterative_check(d, im->t, run, cx->err) != DK_OK)
         rc = cx_error(cx, NE_X, cx->err->code, "%s", cx->err->msg);
@@ -109,14 +70,10 @@ static dk_status estimate_check(CallCtx *cx, Value **args, Denoiser *d,
 static dk_status cmd_noise_estimate(CallCtx *cx, Value **args, Value **out)
 {
     const DImage *im = image_of(args[NE_X]);
-    const TsApi *api = NULL;
     Denoiser *d = NULL;
     DenoiseRun run = {.guide = {.rule = NOISE_COND, .guidance = 1}};
     long t = 0;
-    dk_status rc = cmd_api(cx, &api);
-    if (rc == DK_OK && denoiser_flow_new(model_of(args[NE_MODEL]), &d,
-                                         cx->err) != DK_OK)
-        rc = cx_error(cx, NE_MODEL, cx->err->code, "%s", cx->err->msg);
+    dk_status rc = denoiser_arg(cx, NE_MODEL, args[NE_MODEL], &d);
     if (rc == DK_OK)
         rc = estimate_check(cx, args, d, &run, &t);
     if (rc == DK_OK) {

@@ -7,6 +7,7 @@ types (output_type plus, for rich outputs, the data keys).
 from __future__ import annotations
 
 import copy
+import re
 from pathlib import Path
 
 import nbformat
@@ -24,6 +25,20 @@ def test_notebooks_folder_exists():
     assert NOTEBOOK_DIR.is_dir(), f"{NOTEBOOK_DIR} is missing"
 
 
+BAR_TEXT = re.compile(r"\d+%\s*\|.*\|\s*\d+/\d+")
+
+
+def is_progress_bar(o) -> bool:
+    """A progress bar: marked so in its metadata, or (in notebooks saved
+    before bars carried the mark) a text/html + text/plain display whose
+    text is a tqdm-style line."""
+    if o.get("metadata", {}).get("diffuse", {}).get("progress"):
+        return True
+    data = o.get("data", {})
+    return (o["output_type"] == "display_data" and sorted(data) == ["text/html", "text/plain"]
+            and bool(BAR_TEXT.search("".join(data["text/plain"]))))
+
+
 def output_signature(outputs) -> list[tuple]:
     """What a cell's outputs look like, independent of their values:
     (output_type, stream name or sorted MIME keys), in order, with
@@ -32,7 +47,7 @@ def output_signature(outputs) -> list[tuple]:
     sig: list[tuple] = []
     for o in outputs:
         t = o["output_type"]
-        if o.get("metadata", {}).get("diffuse", {}).get("progress"):
+        if is_progress_bar(o):
             continue  # a progress bar shows only when the work outlasts 0.5 s
         if t == "stream":
             key = (t, o["name"])
