@@ -1,6 +1,6 @@
 /*
- * cmd_core.c: the basic commands: assert, len, type, range, del, vars and
- * the small numeric helpers round, min, max and sum (see registry.h for
+ * cmd_core.c: the basic commands: assert, len, type, range, del, vars, env
+ * and the small numeric helpers round, min, max and sum (see registry.h for
  * the calling convention; abs is cmd_tensor.c's, as it takes images too).
  */
 #include <math.h>
@@ -289,6 +289,35 @@ static dk_status cmd_sum(CallCtx *cx, Value **args, Value **out)
     return number_out(cx, total, out);
 }
 
+enum { ENV_NAME, ENV_DEFAULT };
+static const ArgSpec env_args[] = {
+    [ENV_NAME] = {
+        .name = "name",
+        .types = VT_STRING,
+        .doc = "the environment variable, e.g. \"DIFFUSE_PROFILE\"",
+    },
+    [ENV_DEFAULT] = {
+        .name = "default",
+        .types = VT_NONE | VT_STRING,
+        .default_src = "none",
+        .doc = "what to give when the variable is unset or empty",
+    },
+};
+
+/* Read-only on purpose: a notebook may ask how it is being run (a GPU
+ * profile, a folder of weights), but a cell cannot change the kernel's
+ * environment under the libraries that read it. */
+static dk_status cmd_env(CallCtx *cx, Value **args, Value **out)
+{
+    const char *v = getenv(args[ENV_NAME]->as.str.bytes);
+    if (!v || !*v) {
+        *out = value_ref(args[ENV_DEFAULT]);
+        return DK_OK;
+    }
+    *out = value_string(v, strlen(v));
+    return *out ? DK_OK : cx_oom(cx);
+}
+
 static const Command commands[] = {
     {
         .name = "assert",
@@ -364,6 +393,20 @@ static const Command commands[] = {
                    "steps = 0..10\n"
                    "vars",
         .fn = cmd_vars,
+    },
+    {
+        .name = "env",
+        .group = "Basics",
+        .summary = "Read an environment variable of the kernel.",
+        .help = "Gives the variable's value as a string, or the default "
+                "(none unless given) when it is unset or empty. The "
+                "notebooks read DIFFUSE_PROFILE this way: `full` trains the "
+                "course's whole recipe, for a GPU.",
+        .example = "profile = env \"DIFFUSE_PROFILE\" default=\"quick\"\n"
+                   "print profile",
+        .args = env_args,
+        .nargs = ARRAY_LEN(env_args),
+        .fn = cmd_env,
     },
     {
         .name = "round",

@@ -118,6 +118,14 @@ int main(void)
     run("print \"a\" 1 [1, \"b\"] true none");
     CHECK_STR(out_text, "a 1 [1, \"b\"] true none\n");
 
+    /* env reads the kernel's environment, with a default when unset. */
+    setenv("DK_TEST_PROFILE", "full", 1);
+    CHECK_STR(eval_plain("env \"DK_TEST_PROFILE\" default=\"quick\""), "\"full\"");
+    unsetenv("DK_TEST_PROFILE");
+    CHECK_STR(eval_plain("env \"DK_TEST_PROFILE\" default=\"quick\""), "\"quick\"");
+    CHECK_STR(eval_plain("type (env \"DK_TEST_PROFILE\")"), "\"none\"");
+    CHECK(run("env 3") == DK_ERR_TYPE);
+
     /* Ranges. */
     CHECK_STR(eval_plain("1..5"), "[1, 2, 3, 4, 5]");
     CHECK_STR(eval_plain("5..1"), "[5, 4, 3, 2, 1]");
