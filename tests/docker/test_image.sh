@@ -13,7 +13,8 @@
 #      training cell run in the container's kernel, driven through the
 #      server's REST and websocket API from outside (tests/docker/
 #      remote_run.py), and their images come back as PNGs; `device` says the
-#      kernel fell back to the CPU;
+#      kernel fell back to the CPU; an interrupt stops a training cell and
+#      the model still samples in the next;
 #   4. stops and removes the container, and checks that nothing of it runs.
 #
 # One line per check ("ok   ..." / "FAIL ..."); the last line is
@@ -109,11 +110,14 @@ t=$SECONDS
 "$py" tests/docker/remote_run.py "$url" "$token" "$out/B" \
     --code 'device' \
     --code $'seed 180\ntrain_set = mnist "train"\nmodel = unet "class" hidden=8\ntrain model train_set batch=32 steps=40 subset=2000' \
+    --interrupt 'train model train_set batch=32 epochs=50' \
     --code 'generate model per_digit=1 steps=4' | tee "$out/B.log"
 check "a Part B training cell runs in the container's kernel ($((SECONDS - t)) s)" \
     test "${PIPESTATUS[0]}" -eq 0
 check "device says the kernel fell back to the CPU" \
     grep -Eq '^  \| device +cpu$' "$out/B.log"
+check "an interrupt (message mode) stops training, and the kernel goes on" \
+    grep -Eq '^cell 3 \(--interrupt: .*\): interrupted' "$out/B.log"
 pngs() {  # dir: at least one file, and every file a PNG
     local f n=0
     for f in "$1"/*.png; do
