@@ -92,6 +92,7 @@ struct IfConfig {
     bool class_timestep = false;      /* class_embed_type "timestep" */
     bool cross_norm = false;          /* cross_attention_norm "group_norm" */
     int64_t conv_in_kernel = 3, conv_out_kernel = 3;
+    int64_t sample_size = 0;          /* informational (ts_if_unet_describe) */
 };
 
 static std::string json_text(json_t *v)
@@ -348,6 +349,7 @@ static IfConfig build_config(const char *text)
     c.center_input = get_bool(root, "center_input_sample", false);
     c.freq_shift = get_num(root, "freq_shift", 0);
     c.time_embed_dim = get_int(root, "time_embedding_dim", c.block_out[0] * 4, 1, 1 << 20);
+    c.sample_size = get_int(root, "sample_size", 0, 1, 1 << 16);
     c.conv_in_kernel = get_int(root, "conv_in_kernel", 3, 1, 15);
     c.conv_out_kernel = get_int(root, "conv_out_kernel", 3, 1, 15);
     if (c.conv_in_kernel % 2 == 0 || c.conv_out_kernel % 2 == 0)
@@ -931,6 +933,23 @@ extern "C" ts_status ts_if_unet_param_count(const char *config_json, int64_t *ou
         for (const auto &p : net->parameters(true))
             n += p.numel();
         *out = n;
+    });
+}
+
+extern "C" ts_status ts_if_unet_describe(const ts_module *m, ts_if_unet_info *out)
+{
+    return ts_guarded("if_unet_describe", nullptr, 0, [&] {
+        if (!m || !out)
+            throw std::invalid_argument("module or out is NULL");
+        if (!m->ifunet)
+            throw std::invalid_argument("this model is not an IF UNet");
+        const IfConfig &c = m->ifunet->c;
+        out->in_channels = (int)c.in_channels;
+        out->out_channels = (int)c.out_channels;
+        out->text_dim = (int)(c.encoder_hid_dim ? c.encoder_hid_dim : c.cross_dim[0]);
+        out->needs_noise_level = c.class_timestep ? 1 : 0;
+        out->size_multiple = 1 << (c.block_out.size() - 1);
+        out->sample_size = (int)c.sample_size;
     });
 }
 

@@ -475,6 +475,22 @@ ts_status ts_if_unet_forward(ts_tensor **out, ts_module *m,
                              const ts_tensor *text,
                              const ts_tensor *noise_level) TS_MUST_CHECK;
 
+/* What a caller needs to know to feed an IF UNet, from its config. */
+typedef struct ts_if_unet_info {
+    int in_channels;       /* 3 for stage I; 6 for stage II (the noisy image
+                              and the upscaled conditioning image) */
+    int out_channels;      /* 6 in IF: noise estimate and variance values */
+    int text_dim;          /* width of the prompt embeddings (T5: 4096) */
+    int needs_noise_level; /* class_embed_type "timestep" (stage II) */
+    int size_multiple;     /* H and W must be multiples of this */
+    int sample_size;       /* the config's sample_size (64 for stage I, 256
+                              for stage II), 0 when it has none */
+} ts_if_unet_info;
+
+/* Fill *out for m; TS_ERR when m is not an IF UNet. */
+ts_status ts_if_unet_describe(const ts_module *m,
+                              ts_if_unet_info *out) TS_MUST_CHECK;
+
 /* The number of parameters the UNet of `config_json` has, counted by
  * building it on libtorch's meta device: no weights are allocated, so the
  * full-size configs can be checked anywhere.  TS_ERR as ts_if_unet_new. */
@@ -513,7 +529,8 @@ ts_status ts_if_unet_param_count(const char *config_json,
     /* version 3 */                                                        \
     X(tensor_exp)                                                          \
     /* version 4 */                                                        \
-    X(if_unet_new) X(if_unet_forward) X(if_unet_param_count)
+    X(if_unet_new) X(if_unet_forward) X(if_unet_param_count)           \
+    X(if_unet_describe)
 
 #ifdef __cplusplus
 #define TS_TYPEOF(x) decltype(x)

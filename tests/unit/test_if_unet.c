@@ -167,6 +167,10 @@ static void test_stage1(void)
     CHECK(m && has_param(m, "add_embedding.pool.positional_embedding", TS_F32));
     CHECK(m && has_param(m, "up_blocks.3.resnets.1.conv_shortcut.weight", TS_F32));
     match("stage1", m, 0, "out_text", 1);
+    ts_if_unet_info info;
+    CHECK(m && api->if_unet_describe(m, &info) == TS_OK);
+    CHECK(m && info.in_channels == 3 && info.needs_noise_level == 0 &&
+          info.size_multiple == 8 && info.sample_size == 16);
 
     /* argument checks: a stage I UNet takes no noise level; shapes */
     ts_tensor *x = NULL, *t = NULL, *c = NULL, *out = NULL;
@@ -196,6 +200,10 @@ static void test_stage2(void)
     CHECK_STR(used, "unet/diffusion_pytorch_model.safetensors.index.json (float32)");
     CHECK(m && has_param(m, "class_embedding.linear_2.weight", TS_F32));
     match("stage2", m, 1, "out_text", 1);
+    ts_if_unet_info info;
+    CHECK(m && api->if_unet_describe(m, &info) == TS_OK);
+    CHECK(m && info.in_channels == 6 && info.out_channels == 6 && info.text_dim == 64 &&
+          info.needs_noise_level == 1 && info.size_multiple == 16 && info.sample_size == 32);
     /* the noise level is required */
     ts_tensor *x = NULL, *t = NULL, *c = NULL, *out = NULL;
     int64_t xs[4] = {1, 6, 16, 16}, ts1[1] = {1}, cs[3] = {1, 4, 64};
@@ -616,10 +624,13 @@ static void test_peak_memory(void)
            "peak %.1f MB (+%.1f MB), %.1f MB after\n", model_mb, (long long)params,
            base / 1024.0, peak / 1024.0, (peak - base) / 1024.0, after / 1024.0);
     CHECK(model_mb > 20);
+#ifdef __SANITIZE_ADDRESS__
+    reset = 0;  /* ASan's shadow memory and quarantine are no measure */
+#endif
     if (reset)
         CHECK((peak - base) / 1024.0 < 1.5 * model_mb);
     else
-        printf("  (cannot reset the peak on this kernel: not checked)\n");
+        printf("  (peak not checked: no reset on this kernel, or ASan)\n");
     api->module_free(m);
     free(big);
     free(cfg);
