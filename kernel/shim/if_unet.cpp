@@ -71,7 +71,7 @@ static const double kMaxPeriod = 10000.0;
 // The configuration, from unet/config.json
 // ---------------------------------------------------------------------------
 
-enum class Act { GELU, SILU, RELU, MISH, NONE };
+enum class Act { GELU, SILU, NONE };
 
 struct IfConfig {
     int64_t in_channels = 4, out_channels = 4;
@@ -210,11 +210,7 @@ static Act get_act(json_t *root, const char *key, const char *dflt, bool allow_n
         return Act::GELU;
     if (s == "silu" || s == "swish")
         return Act::SILU;
-    if (s == "relu")
-        return Act::RELU;
-    if (s == "mish")
-        return Act::MISH;
-    unsupported(key, v, "activations read here: gelu, silu, swish, relu, mish");
+    unsupported(key, v, "activations implemented: gelu, silu, swish");
 }
 
 /* Keys whose value must be its default (a feature not implemented), and
@@ -393,12 +389,15 @@ static IfConfig build_config(const char *text)
         if (c.block_out[i] % c.groups != 0)
             unsupported("block_out_channels", bo, "each width must be a multiple of "
                         "norm_num_groups " + std::to_string(c.groups));
-        bool attn = c.down_types[i] == "SimpleCrossAttnDownBlock2D" ||
-                    c.up_types[n - 1 - i] == "SimpleCrossAttnUpBlock2D" || i == n - 1;
-        if (attn && c.block_out[i] < c.head_dim[i])
+        /* the head widths of down block i, up block i (at level n-1-i) and
+         * the mid block (see IfUNetImpl) */
+        bool down_attn = c.down_types[i] == "SimpleCrossAttnDownBlock2D" || i == n - 1;
+        bool up_attn = c.up_types[i] == "SimpleCrossAttnUpBlock2D";
+        if ((down_attn && c.block_out[i] < c.head_dim[i]) ||
+            (up_attn && c.block_out[n - 1 - i] < c.head_dim[i]))
             unsupported("attention_head_dim", json_object_get(root, "attention_head_dim"),
-                        "wider than block " + std::to_string(i) + "'s " +
-                            std::to_string(c.block_out[i]) + " channels");
+                        "entry " + std::to_string(i) + " is wider than its block's channels");
+        bool attn = down_attn || c.up_types[n - 1 - i] == "SimpleCrossAttnUpBlock2D";
         if (attn && c.cross_norm && c.cross_dim[i] % kCrossNormGroups != 0)
             unsupported("cross_attention_dim", json_object_get(root, "cross_attention_dim"),
                         "with cross_attention_norm \"group_norm\" it must be a multiple "
@@ -509,8 +508,6 @@ static at::Tensor act(Act a, const at::Tensor &x)
     switch (a) {
     case Act::GELU: return at::gelu(x);   /* exact (erf), as nn.GELU() */
     case Act::SILU: return at::silu(x);
-    case Act::RELU: return at::relu(x);
-    case Act::MISH: return at::mish(x);
     case Act::NONE: break;
     }
     return x;
@@ -818,8 +815,11 @@ struct IfUNetImpl : nn::Module {
             for (int64_t j = 0; j < L; j++) {
                 int64_t skip = j == L - 1 ? in : out;
                 b->add_resnet(Resnet(mk, c, (j == 0 ? prev : out) + skip, out, c.resnet_scale));
+                /* head width: diffusers indexes attention_head_dim by the up
+                 * block's own position, not the mirrored level (the other
+                 * per-block lists are reversed); checkpoints follow it */
                 if (with_attn)
-                    b->add_attn(Attn(mk, c, out, c.head_dim[lvl], c.cross_dim[lvl]));
+                    b->add_attn(Attn(mk, c, out, c.head_dim[i], c.cross_dim[lvl]));
             }
             if (i + 1 < n)
                 b->add_sampler("upsamplers", Resnet(mk, c, out, out, c.resnet_scale, Resample::UP));

@@ -445,7 +445,7 @@ ts_status ts_train_step(ts_module *m, ts_optim *o, const ts_tensor *x,
  * positional time embedding; addition_embed_type "text"; encoder_hid_dim
  * with "text_proj"; class_embed_type "timestep"; resnet_time_scale_shift
  * "scale_shift" or "default"; cross_attention_norm "group_norm" or null;
- * act_fn gelu, silu, relu, mish; layers_per_block, attention_head_dim and
+ * act_fn gelu, silu; center_input_sample; layers_per_block, attention_head_dim and
  * cross_attention_dim as a number or a list per block.  A config that asks
  * for anything else (or has a key this code does not know) is TS_ERR with
  * a message naming the key and its value. */

@@ -9,7 +9,8 @@
  *  - stage I (one float32 file) and stage II (three shards and an index)
  *    match diffusers within 1e-4, with a prompt and with the null (zero)
  *    prompt, at timesteps 999, 690, 250 and 0 (one per image) and, for
- *    stage II, noise levels 250, 0, 500, 999;
+ *    stage II, noise levels 250, 0, 500, 999; so does a third UNet with
+ *    the config options IF's checkpoints leave at one value;
  *  - the .fp16. variant: read into a float32 model it matches diffusers
  *    running the same fp16-rounded weights within 1e-4 (fp16 -> fp32 is
  *    exact); read into a bfloat16 model, within a tolerance argued below;
@@ -215,6 +216,19 @@ static void test_stage2(void)
     api->tensor_free(x);
     api->tensor_free(t);
     api->tensor_free(c);
+    api->module_free(m);
+}
+
+/* The config options IF's checkpoints leave at one value: plain time
+ * addition, SiLU, no norm on the prompt tokens, a centred input, lists of
+ * layers and head widths per block, three levels. */
+static void test_variants(void)
+{
+    char used[256];
+    ts_module *m = load(DATA "/variants", TS_F32, used, sizeof used);
+    CHECK(m && has_param(m, "down_blocks.1.attentions.1.add_v_proj.bias", TS_F32));
+    CHECK(m && !has_param(m, "down_blocks.1.attentions.0.norm_cross.weight", TS_F32));
+    match("variants", m, 0, "out_text", 1);
     api->module_free(m);
 }
 
@@ -650,6 +664,7 @@ int main(void)
     CHECK(api->manual_seed(0) == TS_OK);
     test_stage1();
     test_stage2();
+    test_variants();
     test_fp16();
     test_broken();
     test_full_size();
