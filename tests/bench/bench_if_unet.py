@@ -20,8 +20,14 @@ kernels can produce NaN: its attention's baddbmm over an uninitialised
 tensor; the report says when it did.)
 
 Run it when the machine is otherwise idle; it is not part of the suite.
+Both sides run --threads intra-op threads (default: every core, as the
+kernel does).  On a machine shared with other jobs, libgomp's spin-waiting
+threads lose much of their time (measured: 2 threads took 12 s where
+OMP_WAIT_POLICY=passive took 2.6 s), so compare only on an idle machine.
+
 Usage: /tmp/ifvenv/bin/python tests/bench/bench_if_unet.py [--repeat 3]
-       [--channels 192] [--dtypes f32,bf16] [--workdir build/bench/if_unet]
+       [--channels 192] [--dtypes f32,bf16] [--threads N]
+       [--workdir build/bench/if_unet]
 """
 import argparse
 import gc
@@ -56,6 +62,9 @@ def main():
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--channels", type=int, default=192)
     ap.add_argument("--dtypes", default="f32,bf16")
+    ap.add_argument("--threads", type=int, default=len(os.sched_getaffinity(0)),
+                    help="intra-op threads on both sides (default: every core, as the "
+                         "kernel uses; Debian's torch would start with 1)")
     ap.add_argument("--workdir", default=os.path.join(ROOT, "build", "bench", "if_unet"))
     a = ap.parse_args()
 
@@ -64,6 +73,7 @@ def main():
     from safetensors.torch import save_file
     import make_fixtures as mf
 
+    torch.set_num_threads(a.threads)
     c0 = a.channels
     cfg = dict(mf.IF_I_XL)
     cfg["block_out_channels"] = [c0, 2 * c0, 3 * c0, 4 * c0]
@@ -117,7 +127,8 @@ def main():
     build_driver(driver)
     env = dict(os.environ, DIFFUSE_BACKEND=os.path.join(ROOT, "build", "libdiffuse_torch.so"))
     for d in dtypes:
-        r = subprocess.run([driver, folder, io, d, str(a.repeat)], env=env, check=True,
+        r = subprocess.run([driver, folder, io, d, str(a.repeat), str(a.threads)], env=env,
+                           check=True,
                            capture_output=True, text=True)
         results[("diffuse", d)] = json.loads(r.stdout.strip().splitlines()[-1])
         print(f"diffuse {d}: {results[('diffuse', d)]}", file=sys.stderr)

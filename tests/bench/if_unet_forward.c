@@ -7,7 +7,7 @@
  * the median and every time in ms, the load time, and the largest
  * difference from diffusers' output.
  *
- * Usage: if_unet_forward FOLDER IO DTYPE(f32|bf16) REPEAT
+ * Usage: if_unet_forward FOLDER IO DTYPE(f32|bf16) REPEAT THREADS
  * (built by bench_if_unet.py with gcc against the build tree's libraries;
  * DIFFUSE_BACKEND names libdiffuse_torch.so)
  */
@@ -42,8 +42,8 @@ static void die(const char *what, DkErr *err)
 
 int main(int argc, char **argv)
 {
-    if (argc != 5) {
-        fprintf(stderr, "usage: %s FOLDER IO f32|bf16 REPEAT\n", argv[0]);
+    if (argc != 6) {
+        fprintf(stderr, "usage: %s FOLDER IO f32|bf16 REPEAT THREADS\n", argv[0]);
         return 2;
     }
     ts_dtype dt = strcmp(argv[3], "bf16") ? TS_F32 : TS_BF16;
@@ -52,6 +52,9 @@ int main(int argc, char **argv)
     DkErr err = {0};
     if (backend_get(&api, &err) != DK_OK)
         die("backend", &err);
+    int threads = 0;
+    if (api->set_threads(atoi(argv[5]), &threads) != TS_OK)
+        die("threads", NULL);
     double t0 = now_ms();
     ts_module *m = NULL;
     char used[256];
@@ -99,9 +102,10 @@ int main(int argc, char **argv)
         }
     double *timed = ms + 1;
     qsort(timed, (size_t)repeat, sizeof *timed, cmp);
-    printf("{\"side\": \"diffuse\", \"dtype\": \"%s\", \"weights\": \"%s\", "
+    printf("{\"side\": \"diffuse\", \"threads\": %d, \"dtype\": \"%s\", "
+           "\"weights\": \"%s\", "
            "\"load_ms\": %.1f, \"warmup_ms\": %.1f, \"median_ms\": %.1f, \"ms\": [",
-           argv[3], used, load_ms, ms[0], timed[repeat / 2]);
+           threads, argv[3], used, load_ms, ms[0], timed[repeat / 2]);
     for (int i = 0; i < repeat; i++)
         printf("%s%.1f", i ? ", " : "", timed[i]);
     printf("], \"max_abs_diff\": %.3g, \"max_abs_out\": %.3g}\n", diff, scale);
