@@ -14,7 +14,10 @@ Writes, next to this file:
       diffusers' DDPMScheduler (IF's configuration) set_timesteps and step
       outputs, and the stock IFPipeline and IFSuperResolutionPipeline run
       on the tiny UNets with fixed seeds (stage I at 16 px, stage II at 32
-      px, overriding the configs' 64 and 256 to keep the file small).
+      px, overriding the configs' 64 and 256 to keep the file small), and
+      the course's own strided loop (Part A 1.6: CFG with γ = 7 over 990,
+      960, ..., 0, add_variance through set_timesteps(timesteps=...)) at
+      64 px from i_start = 20, with its noise drawn from one generator.
 
 Run from the repository root with a venv made from Debian's python3 (its
 torch 1.13) with --system-site-packages and the pins below:
@@ -141,6 +144,35 @@ def pipelines(unet1, unet2, prompts):
     return out
 
 
+def course_loop(unet1, prompts):
+    """iterative_denoise_cfg as the course writes it (its noise from g)."""
+    strided = list(range(990, -1, -30))
+    sched = DDPMScheduler(**SCHED)
+    sched.set_timesteps(timesteps=strided)
+    ac = sched.alphas_cumprod
+    emb, null = prompts[PROMPT].float(), prompts[""].float()
+    g = torch.Generator().manual_seed(3)
+    x0 = torch.randn(1, 3, 64, 64, generator=g)
+    i_start = 20
+    x = x0
+    with torch.no_grad():
+        for i in range(i_start, len(strided) - 1):
+            t, tp = strided[i], strided[i + 1]
+            ab, abp = ac[t], ac[tp]
+            alpha = ab / abp
+            beta = 1 - alpha
+            out_c = unet1(x, t, encoder_hidden_states=emb).sample
+            out_u = unet1(x, t, encoder_hidden_states=null).sample
+            eps_c, v = out_c.split(3, dim=1)
+            eps_u = out_u[:, :3]
+            eps = eps_u + 7.0 * (eps_c - eps_u)
+            x0_hat = (x - (1 - ab).sqrt() * eps) / ab.sqrt()
+            x = abp.sqrt() * beta / (1 - ab) * x0_hat + alpha.sqrt() * (1 - abp) / (1 - ab) * x
+            var = sched._get_variance(t, v)
+            x = x + torch.exp(0.5 * var) * torch.randn(x.shape, generator=g)
+    return dict(prompt=PROMPT, guidance=7.0, i_start=i_start, seed=3, x=flat(x0), out=flat(x))
+
+
 def main():
     shutil.rmtree(TINY, ignore_errors=True)
     unet1 = make_unet(STAGE1, 1, "IF-I-tiny-v1.0")
@@ -149,6 +181,7 @@ def main():
                 os.path.join(TINY, "prompt_embeds_dict.pth"))
     prompts = torch.load(os.path.join(HERE, "prompts-tiny.pth"))
     ref = {"scheduler": scheduler_cases(), "pipelines": pipelines(unet1, unet2, prompts),
+           "course_loop": course_loop(unet1, prompts),
            "params": {"stage1": sum(p.numel() for p in unet1.parameters()),
                       "stage2": sum(p.numel() for p in unet2.parameters())}}
     with open(os.path.join(HERE, "reference.json"), "w") as f:
