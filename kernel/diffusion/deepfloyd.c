@@ -6,7 +6,6 @@
 
 #include <dirent.h>
 #include <errno.h>
-#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -117,41 +116,26 @@ dk_status deepfloyd_find(const char *root, DeepFloydPaths *paths, DkErr *err)
     return DK_OK;
 }
 
-/* What the kernel needs to know of unet/config.json (the shim reads the
- * rest). */
-static dk_status read_config(IfUnet *u, DkErr *err)
+/* What the kernel needs to know of the UNet's inputs, from the shim. */
+static dk_status describe(const TsApi *api, IfUnet *u, DkErr *err)
 {
-    char *text = NULL, *path = NULL;
-    dk_status rc = if_unet_config(u->folder, &text, &path, err);
-    if (rc != DK_OK)
-        return rc;
-    json_error_t jerr;
-    json_t *cfg = json_loads(text, 0, &jerr);
-    free(text);
-    if (!cfg || !json_is_object(cfg)) {
-        rc = dk_err_set(err, DK_ERR_FORMAT, "%s is not a JSON object: %s", path,
-                        cfg ? "another JSON value" : jerr.text);
-        json_decref(cfg);
-        free(path);
-        return rc;
-    }
-    json_t *cls = json_object_get(cfg, "class_embed_type");
-    u->in_channels = (int)json_integer_value(json_object_get(cfg, "in_channels"));
-    u->out_channels = (int)json_integer_value(json_object_get(cfg, "out_channels"));
-    u->sample_size = (int)json_integer_value(json_object_get(cfg, "sample_size"));
-    u->text_width = json_integer_value(json_object_get(cfg, "encoder_hid_dim"));
-    u->noise_level_input = json_is_string(cls) &&
-                           !strcmp(json_string_value(cls), "timestep");
-    json_decref(cfg);
+    ts_if_unet_info info;
+    ts_status st = api->if_unet_describe(u->net, &info);
+    if (st != TS_OK)
+        return backend_error(api, st, err);
+    u->in_channels = info.in_channels;
+    u->out_channels = info.out_channels;
+    u->sample_size = info.sample_size;
+    u->text_width = info.text_dim;
+    u->noise_level_input = info.needs_noise_level;
     if (u->in_channels != (u->noise_level_input ? 6 : 3) || u->out_channels != 6 ||
-        u->sample_size < 8 || u->text_width < 1)
-        rc = dk_err_set(err, DK_ERR_FORMAT, "%s is not a DeepFloyd IF UNet: "
-                        "in_channels %d, out_channels %d, sample_size %d, "
-                        "encoder_hid_dim %lld (IF has 3, or 6 with a noise "
-                        "level; 6; 64 or 256; 4096)", path, u->in_channels,
-                        u->out_channels, u->sample_size, (long long)u->text_width);
-    free(path);
-    return rc;
+        u->sample_size < 8)
+        return dk_err_set(err, DK_ERR_FORMAT, "%s/unet/config.json is not a "
+                          "DeepFloyd IF UNet: in_channels %d, out_channels %d, "
+                          "sample_size %d (IF has 3, or 6 with a noise level; "
+                          "6; 64 or 256)", u->folder, u->in_channels,
+                          u->out_channels, u->sample_size);
+    return DK_OK;
 }
 
 static dk_status load_unet(const TsApi *api, const char *folder, ts_dtype dtype,
@@ -165,10 +149,10 @@ static dk_status load_unet(const TsApi *api, const char *folder, ts_dtype dtype,
     while (base > folder && base[-1] != '/')
         base--;
     snprintf(u->name, sizeof u->name, "%.*s", (int)(folder + len - base), base);
-    dk_status rc = read_config(u, err);
+    dk_status rc = if_unet_load(api, folder, dtype, TS_DEVICE_DEFAULT, &u->net,
+                                u->used, sizeof u->used, err);
     if (rc == DK_OK)
-        rc = if_unet_load(api, folder, dtype, TS_DEVICE_DEFAULT, &u->net, u->used,
-                          sizeof u->used, err);
+        rc = describe(api, u, err);
     ts_status st = TS_OK;
     if (rc == DK_OK && (st = api->module_param_count(u->net, &u->params)) != TS_OK)
         rc = backend_error(api, st, err);

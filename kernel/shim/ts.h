@@ -428,6 +428,75 @@ ts_status ts_train_step(ts_module *m, ts_optim *o, const ts_tensor *x,
                         const ts_tensor *mask, const ts_tensor *target,
                         double clip_norm, ts_tensor **loss) TS_MUST_CHECK;
 
+/* ---- DeepFloyd IF's UNet (kernel/shim/if_unet.cpp, added in version 4) ---
+ *
+ * The UNet2DConditionModel of DeepFloyd IF's stage I (IF-I-XL/L/M) and
+ * stage II (IF-II-L/M) upscaler, built from the text of the checkpoint's
+ * unet/config.json (Hugging Face diffusers layout), so every size loads
+ * with no model's numbers in the code.  The module's state_dict keys are
+ * diffusers' ("down_blocks.1.attentions.0.to_k.weight"), so a
+ * diffusion_pytorch_model.safetensors file loads key by key through
+ * ts_module_state_set.  The ts_module_* functions above work on it
+ * (except ts_module_config, which is for the Part B UNets: TS_ERR).
+ *
+ * Implemented: down blocks ResnetDownsampleBlock2D and
+ * SimpleCrossAttnDownBlock2D, up blocks ResnetUpsampleBlock2D and
+ * SimpleCrossAttnUpBlock2D, mid block UNetMidBlock2DSimpleCrossAttn;
+ * positional time embedding; addition_embed_type "text"; encoder_hid_dim
+ * with "text_proj"; class_embed_type "timestep"; resnet_time_scale_shift
+ * "scale_shift" or "default"; cross_attention_norm "group_norm" or null;
+ * act_fn gelu, silu, relu, mish; layers_per_block, attention_head_dim and
+ * cross_attention_dim as a number or a list per block.  A config that asks
+ * for anything else (or has a key this code does not know) is TS_ERR with
+ * a message naming the key and its value. */
+
+/* A new IF UNet from `config_json` (the text of unet/config.json, copied;
+ * the caller keeps it), with freshly initialised weights (PyTorch's
+ * default init, drawn from libtorch's global generator) made directly in
+ * `dtype` (TS_F32, TS_F16 or TS_BF16) on `device`: no float32 copy of a
+ * half-precision model is ever made.  TS_OOM when it does not fit. */
+ts_status ts_if_unet_new(ts_module **out, const char *config_json,
+                         ts_dtype dtype, int device) TS_MUST_CHECK;
+
+/* out = UNet(x, t, text, noise_level), inference (no autograd):
+ *   x           (N, in_channels, H, W) float; H and W divisible by
+ *               2^(number of blocks - 1);
+ *   t           (N) or (1) timesteps, int64 or float;
+ *   text        (N, L, encoder_hid_dim) prompt embeddings (T5: L 77, 4096
+ *               wide), any float dtype; (1, L, D) is shared by the batch;
+ *   noise_level (N) or (1) int64 or float, required by a config with
+ *               class_embed_type "timestep" (stage II), NULL otherwise.
+ * The inputs are moved to the module's device and dtype.  Out: (N,
+ * out_channels, H, W) in x's dtype, on the module's device.  A float16
+ * module runs on a GPU only (libtorch's CPU kernels lack half precision):
+ * on the CPU this is TS_ERR, saying so. */
+ts_status ts_if_unet_forward(ts_tensor **out, ts_module *m,
+                             const ts_tensor *x, const ts_tensor *t,
+                             const ts_tensor *text,
+                             const ts_tensor *noise_level) TS_MUST_CHECK;
+
+/* What a caller needs to know to feed an IF UNet, from its config. */
+typedef struct ts_if_unet_info {
+    int in_channels;       /* 3 for stage I; 6 for stage II (the noisy image
+                              and the upscaled conditioning image) */
+    int out_channels;      /* 6 in IF: noise estimate and variance values */
+    int text_dim;          /* width of the prompt embeddings (T5: 4096) */
+    int needs_noise_level; /* class_embed_type "timestep" (stage II) */
+    int size_multiple;     /* H and W must be multiples of this */
+    int sample_size;       /* the config's sample_size (64 for stage I, 256
+                              for stage II), 0 when it has none */
+} ts_if_unet_info;
+
+/* Fill *out for m; TS_ERR when m is not an IF UNet. */
+ts_status ts_if_unet_describe(const ts_module *m,
+                              ts_if_unet_info *out) TS_MUST_CHECK;
+
+/* The number of parameters the UNet of `config_json` has, counted by
+ * building it on libtorch's meta device: no weights are allocated, so the
+ * full-size configs can be checked anywhere.  TS_ERR as ts_if_unet_new. */
+ts_status ts_if_unet_param_count(const char *config_json,
+                                 int64_t *out) TS_MUST_CHECK;
+
 /* ---- prompt embeddings (kernel/shim/pickle.cpp, added in version 4) --------
  *
  * The course ships its T5 prompt embeddings as a Python dict written by
@@ -476,6 +545,9 @@ ts_status ts_load_tensor_dict(const char *path, int64_t *n, char ***keys,
     X(optim_load) X(train_step)                                            \
     /* version 3 */                                                        \
     X(tensor_exp)                                                          \
+    /* version 4 */                                                        \
+    X(if_unet_new) X(if_unet_forward) X(if_unet_param_count)               \
+    X(if_unet_describe)                                                    \
     /* version 4: prompt embeddings */                                     \
     X(load_tensor_dict)
 

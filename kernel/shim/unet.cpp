@@ -39,6 +39,7 @@
  */
 #include "ts.h"
 #include "ts_impl.hpp"   /* ts_tensor, ts_guarded, ts_device */
+#include "module_impl.hpp" /* ts_module */
 
 #include <torch/nn.h>          /* Sequential, Conv2d, BatchNorm2d, ... */
 #include <torch/optim/adam.h>  /* Adam */
@@ -197,18 +198,12 @@ struct UNetImpl : nn::Module {
     }
 };
 
-struct ts_module {
-    std::shared_ptr<UNetImpl> net;
-    /* The state_dict in order: names owned here for ts_module_state_get. */
-    std::vector<std::pair<std::string, at::Tensor>> state;
-};
-
 struct ts_optim {
     std::unique_ptr<torch::optim::Adam> adam;
     ts_module *m; /* borrowed */
 };
 
-static void refresh_state(ts_module *m)
+void ts_module_refresh_state(ts_module *m)
 {
     m->state.clear();
     for (const auto &p : m->net->named_parameters(true))
@@ -243,7 +238,9 @@ static void check_inputs(const ts_module *m, const ts_tensor *x, const ts_tensor
         throw std::invalid_argument("module is NULL");
     if (!x)
         throw std::invalid_argument("x is NULL");
-    const ts_unet_config &cfg = m->net->cfg;
+    if (!m->partb)
+        throw std::invalid_argument("this model is not a Part B UNet");
+    const ts_unet_config &cfg = m->partb->cfg;
     const at::Tensor &xt = x->t;
     if (xt.dim() != 4 || xt.size(1) != cfg.in_channels)
         throw std::invalid_argument("x must be (N, " + std::to_string(cfg.in_channels) +
@@ -300,9 +297,10 @@ extern "C" ts_status ts_unet_new(ts_module **out, const ts_unet_config *cfg, int
         if (c.kind != TS_UNET_CLASS)
             c.num_classes = 0;
         auto m = std::make_unique<ts_module>();
-        m->net = std::make_shared<UNetImpl>(c);
+        m->partb = std::make_shared<UNetImpl>(c);
+        m->net = m->partb;
         m->net->to(ts_device(device));
-        refresh_state(m.get());
+        ts_module_refresh_state(m.get());
         *out = m.release();
     });
 }
@@ -317,7 +315,9 @@ extern "C" ts_status ts_module_config(const ts_module *m, ts_unet_config *out)
     return ts_guarded("module_config", nullptr, 0, [&] {
         if (!m || !out)
             throw std::invalid_argument("module or out is NULL");
-        *out = m->net->cfg;
+        if (!m->partb)
+            throw std::invalid_argument("this model is not a Part B UNet");
+        *out = m->partb->cfg;
     });
 }
 
@@ -348,7 +348,7 @@ extern "C" ts_status ts_module_to_device(ts_module *m, int device)
         if (!m)
             throw std::invalid_argument("module is NULL");
         m->net->to(ts_device(device));
-        refresh_state(m);
+        ts_module_refresh_state(m);
     });
 }
 
@@ -414,7 +414,7 @@ extern "C" ts_status ts_unet_forward(ts_tensor **out, ts_module *m, const ts_ten
         at::Device dev = module_device(m);
         torch::NoGradGuard no_grad;
         m->net->eval();
-        at::Tensor u = m->net->forward(x->t.to(dev), on(t, dev), on(c, dev), on(mask, dev));
+        at::Tensor u = m->partb->forward(x->t.to(dev), on(t, dev), on(c, dev), on(mask, dev));
         *out = new ts_tensor{std::move(u)};
     });
 }
@@ -430,6 +430,8 @@ extern "C" ts_status ts_optim_adam_new(ts_optim **out, ts_module *m, double lr)
     return ts_guarded("optim_adam_new", nullptr, 0, [&] {
         if (!out || !m)
             throw std::invalid_argument("out or module is NULL");
+        if (!m->partb)
+            throw std::invalid_argument("only the Part B UNets train");
         if (!(lr > 0))
             throw std::invalid_argument("the learning rate must be > 0");
         auto o = std::make_unique<ts_optim>();
@@ -510,7 +512,7 @@ extern "C" ts_status ts_train_step(ts_module *m, ts_optim *o, const ts_tensor *x
         at::Tensor xin = x->t.to(dev), tgt = target->t.to(dev);
         m->net->train();
         o->adam->zero_grad();
-        at::Tensor u = m->net->forward(xin, on(t, dev), on(c, dev), on(mask, dev));
+        at::Tensor u = m->partb->forward(xin, on(t, dev), on(c, dev), on(mask, dev));
         if (!u.sizes().equals(tgt.sizes()))
             throw std::invalid_argument("target must have the output's shape " +
                                         c10::str(u.sizes()) + ", not " +
