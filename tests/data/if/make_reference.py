@@ -56,12 +56,12 @@ STAGE1 = dict(COMMON, sample_size=64, in_channels=3, block_out_channels=(8, 16, 
               up_block_types=("SimpleCrossAttnUpBlock2D", "SimpleCrossAttnUpBlock2D",
                               "ResnetUpsampleBlock2D"),
               cross_attention_dim=32)
-STAGE2 = dict(COMMON, sample_size=256, in_channels=6, block_out_channels=(8, 16, 16),
-              layers_per_block=[1, 1, 2],
-              down_block_types=("ResnetDownsampleBlock2D", "ResnetDownsampleBlock2D",
-                                "SimpleCrossAttnDownBlock2D"),
-              up_block_types=("SimpleCrossAttnUpBlock2D", "ResnetUpsampleBlock2D",
-                              "ResnetUpsampleBlock2D"),
+STAGE2 = dict(COMMON, sample_size=256, in_channels=6, block_out_channels=(8, 8, 16, 16, 16),
+              layers_per_block=[1, 1, 1, 2, 1],
+              down_block_types=("ResnetDownsampleBlock2D",) * 3 +
+                               ("SimpleCrossAttnDownBlock2D",) * 2,
+              up_block_types=("SimpleCrossAttnUpBlock2D",) * 2 +
+                             ("ResnetUpsampleBlock2D",) * 3,
               cross_attention_dim=32, class_embed_type="timestep",
               mid_block_scale_factor=1.4142271248762552,
               resnet_out_scale_factor=1.4142271248762552, resnet_skip_time_act=True,
