@@ -35,9 +35,7 @@ void noise_estimate(Expr *s, Denoiser *d, const Guide *gd,
     }
 }
 
-/* σ of the step t -> t': the learned range from v, or √β̃ when the model
- * has no variance channels.  A tensor like v, or a number in *sigma. */
-static ts_tensor *step_sigma(Expr *s, const ts_tensor *v, double ab_t,
+ts_tensor *ddpm_sigma(Expr *s, const ts_tensor *v, double ab_t,
                              double ab_prev, double *sigma)
 {
     const double beta = 1.0 - ab_t / ab_prev;
@@ -68,7 +66,7 @@ ts_tensor *ddpm_step(Expr *s, const Schedule *sch, const ts_tensor *x_t,
                             sqrt(alpha) * (1.0 - ab_prev) / (1.0 - ab_t), x_t);
     /* + σ·z */
     double sigma = 0;
-    ts_tensor *sigma_v = step_sigma(s, v, ab_t, ab_prev, &sigma);
+    ts_tensor *sigma_v = ddpm_sigma(s, v, ab_t, ab_prev, &sigma);
     ts_tensor *z = randn_like(s, mean, g);
     return add(s, mean, sigma_v ? mul(s, sigma_v, z) : scale(s, sigma, z));
 }

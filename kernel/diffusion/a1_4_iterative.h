@@ -84,6 +84,12 @@ void noise_estimate(Expr *s, Denoiser *d, const Guide *gd,
                     const ts_tensor *x_t, int t, ts_tensor **eps,
                     ts_tensor **v);
 
+/* σ of a step between ᾱ_t and ᾱ_t': the learned range from v (a tensor
+ * like v, scope-owned), or, when v is NULL, NULL with √β̃ in *sigma (set
+ * either way). */
+ts_tensor *ddpm_sigma(Expr *s, const ts_tensor *v, double ab_t,
+                      double ab_prev, double *sigma);
+
 /* One strided DDPM step from t to t_prev (the update and the variance). */
 ts_tensor *ddpm_step(Expr *s, const Schedule *sch, const ts_tensor *x_t,
                      const ts_tensor *eps, const ts_tensor *v, int t,

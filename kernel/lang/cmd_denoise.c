@@ -7,8 +7,8 @@
  * convention.
  *
  * The model argument is a flow-matching model value (the shipped MNIST
- * model serves every section on a CPU); a denoiser is made from it per
- * call.  Images hold [-1, 1]; a denoiser that works on [0, 1] (the MNIST
+ * model serves every section on a CPU) or DeepFloyd IF (`deepfloyd`, its
+ * stage I); a denoiser is made from it per call.  Images hold [-1, 1]; a denoiser that works on [0, 1] (the MNIST
  * models) gets (x + 1)/2 and its results come back clamped to [0, 1] and
  * mapped 2x - 1, as in Part B's commands.
  *
@@ -33,11 +33,13 @@
 #include "../diffusion/a1_7_sdedit.h"
 #include "../diffusion/a1_8_anagrams.h"
 #include "../diffusion/denoiser_flow.h"
+#include "../diffusion/denoiser_if.h"
 #include "../diffusion/rng.h"
 #include "../render/progression.h"
 #include "../render/sketch.h"
 #include "../util/array.h"
 #include "cmd_bar.h"
+#include "cmd_deepfloyd.h"
 #include "cmd_denoise.h"
 #include "cmd_image.h"
 #include "cmd_model.h"
@@ -55,7 +57,9 @@ dk_status denoiser_arg(CallCtx *cx, int arg, const Value *v,
     dk_status rc = cmd_api(cx, &api);
     if (rc != DK_OK)
         return rc;
-    rc = denoiser_flow_new(model_of(v), d, cx->err);
+    DeepFloyd *df = deepfloyd_of(v);
+    rc = df ? denoiser_if_new(df, 1, d, cx->err)
+            : denoiser_flow_new(model_of(v), d, cx->err);
     if (rc != DK_OK)
         dk_err_at(cx->err, cx->arg_spans[arg]);
     return rc;
@@ -347,7 +351,7 @@ static void free_tensors(const TsApi *api, ts_tensor **ts, int n)
 enum { ONE_MODEL, ONE_IMAGES, ONE_T, ONE_COND, ONE_GUIDANCE };
 static const ArgSpec one_step_args[] = {
     [ONE_MODEL] = {.name = "model", .types = VT_OBJECT,
-                   .doc = "the denoiser: a flow-matching model", .objtype = "model"},
+                   .doc = "the denoiser: a flow-matching model or DeepFloyd IF", .objtype = "model"},
     [ONE_IMAGES] = {.name = "images", .types = VT_OBJECT | VT_LIST,
                     .doc = "a noisy image x_t, or a list of them"},
     [ONE_T] = {.name = "t", .types = VT_NUMBER | VT_LIST,
@@ -427,7 +431,7 @@ static dk_status cmd_one_step(CallCtx *cx, Value **args, Value **out)
 enum { IT_MODEL, IT_IMAGE, IT_I_START, IT_COND, IT_GUIDANCE, IT_EVERY, IT_TITLE };
 static const ArgSpec iterative_args[] = {
     [IT_MODEL] = {.name = "model", .types = VT_OBJECT,
-                  .doc = "the denoiser: a flow-matching model", .objtype = "model"},
+                  .doc = "the denoiser: a flow-matching model or DeepFloyd IF", .objtype = "model"},
     [IT_IMAGE] = {.name = "image", .types = VT_OBJECT, .objtype = "image",
                   .doc = "the noisy image at the timestep of i_start"},
     [IT_I_START] = {.name = "i_start", .types = VT_NUMBER, .default_src = "10",
@@ -560,7 +564,7 @@ static dk_status count_arg(CallCtx *cx, int arg, const Value *v, int *n)
 enum { SAMPLE_MODEL, SAMPLE_N, SAMPLE_COND, SAMPLE_GUIDANCE, SAMPLE_SEEDS };
 static const ArgSpec sample_args[] = {
     [SAMPLE_MODEL] = {.name = "model", .types = VT_OBJECT,
-                      .doc = "the denoiser: a flow-matching model", .objtype = "model"},
+                      .doc = "the denoiser: a flow-matching model or DeepFloyd IF", .objtype = "model"},
     [SAMPLE_N] = {.name = "n", .types = VT_NUMBER, .default_src = "5",
                   .doc = "images per seed"},
     [SAMPLE_COND] = {.name = "cond", .types = VT_ANY, .default_src = "none",
@@ -597,7 +601,7 @@ static dk_status cmd_sample(CallCtx *cx, Value **args, Value **out)
 enum { SDEDIT_MODEL, SDEDIT_IMAGE, SDEDIT_I_START, SDEDIT_COND, SDEDIT_GUIDANCE };
 static const ArgSpec sdedit_args[] = {
     [SDEDIT_MODEL] = {.name = "model", .types = VT_OBJECT,
-                      .doc = "the denoiser: a flow-matching model", .objtype = "model"},
+                      .doc = "the denoiser: a flow-matching model or DeepFloyd IF", .objtype = "model"},
     [SDEDIT_IMAGE] = {.name = "image", .types = VT_OBJECT, .objtype = "image",
                       .doc = "the image to edit, of the model's size"},
     [SDEDIT_I_START] = {.name = "i_start", .types = VT_NUMBER | VT_LIST,
@@ -676,7 +680,7 @@ enum { INPAINT_MODEL, INPAINT_IMAGE, INPAINT_MASK, INPAINT_COND, INPAINT_GUIDANC
        INPAINT_SEEDS };
 static const ArgSpec inpaint_args[] = {
     [INPAINT_MODEL] = {.name = "model", .types = VT_OBJECT,
-                       .doc = "the denoiser: a flow-matching model", .objtype = "model"},
+                       .doc = "the denoiser: a flow-matching model or DeepFloyd IF", .objtype = "model"},
     [INPAINT_IMAGE] = {.name = "image", .types = VT_OBJECT, .objtype = "image",
                        .doc = "the original image, of the model's size"},
     [INPAINT_MASK] = {.name = "mask", .types = VT_OBJECT, .objtype = "image",
@@ -733,7 +737,7 @@ static dk_status two_conds(CallCtx *cx, int arg_a, int arg_b, Value **args,
 enum { ANA_MODEL, ANA_A, ANA_B, ANA_VIEW, ANA_GUIDANCE, ANA_N, ANA_SEEDS };
 static const ArgSpec anagram_args[] = {
     [ANA_MODEL] = {.name = "model", .types = VT_OBJECT,
-                   .doc = "the denoiser: a flow-matching model", .objtype = "model"},
+                   .doc = "the denoiser: a flow-matching model or DeepFloyd IF", .objtype = "model"},
     [ANA_A] = {.name = "a", .types = VT_ANY, .doc = "what the image shows as it is"},
     [ANA_B] = {.name = "b", .types = VT_ANY, .doc = "what it shows seen through the view"},
     [ANA_VIEW] = {.name = "view", .types = VT_STRING, .default_src = "\"flip\"",
@@ -787,7 +791,7 @@ enum { HYB_MODEL, HYB_LOW, HYB_HIGH, HYB_KERNEL, HYB_SIGMA, HYB_GUIDANCE, HYB_N,
        HYB_SEEDS };
 static const ArgSpec hybrid_args[] = {
     [HYB_MODEL] = {.name = "model", .types = VT_OBJECT,
-                   .doc = "the denoiser: a flow-matching model", .objtype = "model"},
+                   .doc = "the denoiser: a flow-matching model or DeepFloyd IF", .objtype = "model"},
     [HYB_LOW] = {.name = "low", .types = VT_ANY,
                  .doc = "what the image shows from afar (low frequencies)"},
     [HYB_HIGH] = {.name = "high", .types = VT_ANY,
@@ -1021,7 +1025,8 @@ static const Command commands[] = {
              "x̂0 = (x_t − √(1−ᾱ_t)·ε̂)/√ᾱ_t, with no clipping. Takes an image "
              "or a list (one t for all, or one per image) and returns the same. "
              "The model is a flow-matching model (the shipped MNIST model "
-             "serves on a CPU); images must be of its size (28x28 gray).",
+             "serves on a CPU; images 28x28 gray) or DeepFloyd IF "
+             "(`deepfloyd`: 64x64 RGB images, prompts as conditions).",
      .example = LOAD_MODEL "seed 180\ndigit = digits (mnist \"test\")\n"
                 "noisy = forward digit t=[250, 500, 750]\n"
                 "show noisy (one_step model noisy t=[250, 500, 750])",

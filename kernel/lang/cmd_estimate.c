@@ -29,7 +29,7 @@
 enum { NE_MODEL, NE_X, NE_T, NE_COND, NE_GUIDANCE, NE_VARIANCE };
 static const ArgSpec estimate_args[] = {
     [NE_MODEL] = {.name = "model", .types = VT_OBJECT, .objtype = "model",
-                  .doc = "the denoiser: a flow-matching model"},
+                  .doc = "the denoiser: a flow-matching model or DeepFloyd IF"},
     [NE_X] = {.name = "x", .types = VT_OBJECT, .objtype = "image",
               .doc = "x_t, in the model's pixel range ([0, 1] for MNIST)"},
     [NE_T] = {.name = "t", .types = VT_NUMBER,

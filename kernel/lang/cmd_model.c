@@ -127,6 +127,18 @@ Model *model_of(const Value *v)
     return v->as.obj.data;
 }
 
+dk_status partb_model_arg(CallCtx *cx, int arg, const Value *v, Model **m)
+{
+    *m = model_of(v);
+    if (*m)
+        return DK_OK;
+    dk_status rc = cx_error(cx, arg, DK_ERR_TYPE, "this is DeepFloyd IF; this "
+                            "command takes a Part B UNet");
+    dk_err_hint(cx->err, "make one with `unet \"class\"` or `load_model "
+                "\"models/mnist-class-cpu.safetensors\"`");
+    return rc;
+}
+
 // ---- commands ---------------------------------------------------------------
 
 static void say(CallCtx *cx, const Model *m, const char *verb)
@@ -226,9 +238,12 @@ static const ArgSpec save_model_args[] = {
 
 static dk_status cmd_save_model(CallCtx *cx, Value **args, Value **out)
 {
-    const Model *m = model_of(args[SAVE_MODEL_MODEL]);
+    Model *m = NULL;
     const char *path = args[SAVE_MODEL_PATH]->as.str.bytes;
-    dk_status rc = checkpoint_save(m, path,
+    dk_status rc = partb_model_arg(cx, SAVE_MODEL_MODEL, args[SAVE_MODEL_MODEL], &m);
+    if (rc != DK_OK)
+        return rc;
+    rc = checkpoint_save(m, path,
                                    value_truthy(args[SAVE_MODEL_FP16]),
                                    value_truthy(args[SAVE_MODEL_OPTIMIZER]),
                                    cx->err);

@@ -22,8 +22,13 @@
 extern const ObjType model_objtype;
 
 Value *model_value(Model *m);
-/* The Model inside a model value, or NULL for any other value. */
+/* The Model inside a model value, or NULL for any other value (also for
+ * DeepFloyd IF, whose value is a "model" too: cmd_deepfloyd.h). */
 Model *model_of(const Value *v);
+
+/* The Part B UNet of argument `arg`: DK_ERR_TYPE at the argument when v
+ * is DeepFloyd IF, which the Part B commands do not take. */
+dk_status partb_model_arg(CallCtx *cx, int arg, const Value *v, Model **m);
 
 /* The loss curve of m as a plot bundle (NULL when it has no losses). */
 json_t *model_loss_plot(const Model *m, const char *title, json_t **meta);

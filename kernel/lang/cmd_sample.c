@@ -96,7 +96,9 @@ static const ArgSpec generate_args[] = {
 
 static dk_status cmd_generate(CallCtx *cx, Value **args, Value **out)
 {
-    Model *m = model_of(args[GENERATE_MODEL]);
+    Model *m = NULL;
+    if (partb_model_arg(cx, GENERATE_MODEL, args[GENERATE_MODEL], &m) != DK_OK)
+        return cx->err->code;
     const Value *dv = args[GENERATE_DIGITS];
     long per = 4, count = 40, steps = 0;
     double guidance = args[GENERATE_GUIDANCE]->as.number;
@@ -412,7 +414,9 @@ static const ArgSpec unet_denoise_args[] = {
 
 static dk_status cmd_unet_denoise(CallCtx *cx, Value **args, Value **out)
 {
-    Model *m = model_of(args[UNET_DENOISE_MODEL]);
+    Model *m = NULL;
+    if (partb_model_arg(cx, UNET_DENOISE_MODEL, args[UNET_DENOISE_MODEL], &m) != DK_OK)
+        return cx->err->code;
     if (m->cfg.kind != TS_UNET_PLAIN)
         return cx_error(cx, UNET_DENOISE_MODEL, DK_ERR_ARG, "unet_denoise "
                         "needs the single-step denoiser (unet \"denoiser\"), "

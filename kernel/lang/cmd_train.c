@@ -173,7 +173,9 @@ static dk_status pos_arg(CallCtx *cx, Value **args, int i, double lo, double hi,
 
 static dk_status cmd_train(CallCtx *cx, Value **args, Value **out)
 {
-    Model *m = model_of(args[TRAIN_MODEL]);
+    Model *m = NULL;
+    if (partb_model_arg(cx, TRAIN_MODEL, args[TRAIN_MODEL], &m) != DK_OK)
+        return cx->err->code;
     Dataset *ds = dataset_of(args[TRAIN_DATA]);
     const int flow = m->cfg.kind != TS_UNET_PLAIN;
     long epochs = 1, batch = flow ? 64 : 256, steps = 0, subset = 0, plan = 0;

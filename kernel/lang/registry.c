@@ -31,6 +31,7 @@ static const CommandTable *const tables[] = {
     &cmd_denoise_table,
     &cmd_tensor_table,
     &cmd_estimate_table,
+    &cmd_deepfloyd_table,
 };
 
 #define MAX_COMMANDS 512

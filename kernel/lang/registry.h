@@ -143,6 +143,7 @@ extern const CommandTable cmd_data_table;
 extern const CommandTable cmd_denoise_table;
 extern const CommandTable cmd_tensor_table;
 extern const CommandTable cmd_estimate_table;
+extern const CommandTable cmd_deepfloyd_table;
 
 /* What a handler is given. All pointers are borrowed for the call. */
 struct CallCtx {

@@ -497,6 +497,23 @@ ts_status ts_if_unet_describe(const ts_module *m,
 ts_status ts_if_unet_param_count(const char *config_json,
                                  int64_t *out) TS_MUST_CHECK;
 
+/* ---- prompt embeddings (kernel/shim/pickle.cpp, added in version 4) --------
+ *
+ * The course ships its T5 prompt embeddings as a Python dict written by
+ * torch.save: {prompt: tensor [1, 77, 4096] float16}, "" the null prompt. */
+
+/* Read the dict of strings to tensors that torch.save wrote to `path` (the
+ * zip format of PyTorch 1.6 and later).  On success *n entries, in the
+ * dict's order: *keys is a malloc'd array of *n malloc'd NUL-terminated
+ * strings and *values a malloc'd array of *n new CPU tensors in their
+ * stored dtype; the caller frees each key (free), each value
+ * (tensor_free), then both arrays (free).  TS_ERR names the problem: the
+ * file cannot be read, is not a zip-format torch.save file, is damaged or
+ * truncated, holds GPU tensors while libtorch has no GPU, or is not a dict
+ * of string -> tensor.  On error *keys and *values are NULL and *n is 0. */
+ts_status ts_load_tensor_dict(const char *path, int64_t *n, char ***keys,
+                              ts_tensor ***values) TS_MUST_CHECK;
+
 /* ---- the table ---------------------------------------------------------------- */
 
 /* Every entry of TsApi, in order.  The struct below and the table in ts.cpp
@@ -529,8 +546,10 @@ ts_status ts_if_unet_param_count(const char *config_json,
     /* version 3 */                                                        \
     X(tensor_exp)                                                          \
     /* version 4 */                                                        \
-    X(if_unet_new) X(if_unet_forward) X(if_unet_param_count)           \
-    X(if_unet_describe)
+    X(if_unet_new) X(if_unet_forward) X(if_unet_param_count)               \
+    X(if_unet_describe)                                                    \
+    /* version 4: prompt embeddings */                                     \
+    X(load_tensor_dict)
 
 #ifdef __cplusplus
 #define TS_TYPEOF(x) decltype(x)

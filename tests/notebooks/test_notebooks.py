@@ -7,6 +7,7 @@ types (output_type plus, for rich outputs, the data keys).
 from __future__ import annotations
 
 import copy
+import os
 import re
 from pathlib import Path
 
@@ -17,6 +18,10 @@ from nbclient import NotebookClient
 from conftest import KERNEL_NAME, ROOT
 
 NOTEBOOK_DIR = ROOT / "notebooks"
+# A0 loads DeepFloyd IF from $DIFFUSE_DEEPFLOYD: without real weights it runs
+# on the tiny random checkpoint in the real folder layout (the kernel the
+# client starts inherits this environment).
+os.environ.setdefault("DIFFUSE_DEEPFLOYD", str(ROOT / "tests" / "data" / "if" / "tiny"))
 NOTEBOOKS = sorted(NOTEBOOK_DIR.glob("*.ipynb"))
 CELL_TIMEOUT = 600  # a training cell of the quick profile may take minutes
 
