@@ -4,6 +4,7 @@ glue package registers, and a real `papermill -p ...` run executes it."""
 from __future__ import annotations
 
 import re
+import datetime
 import subprocess
 
 import nbformat
@@ -30,6 +31,7 @@ def translated(value):
     ("σ = ½", '"σ = ½"'),
     ([1, "a", None, [True, 2.5]], '[1, "a", none, [true, 2.5]]'),
     ([], "[]"),
+    (datetime.date(2026, 1, 2), '"2026-01-02"'),  # other types: their text
 ])
 def test_each_type_becomes_its_literal(value, text):
     assert translated(value) == text

@@ -38,6 +38,10 @@ def _rules(vocab):
     name = r"[A-Za-z_][A-Za-z0-9_]*"
     return {
         "root": [
+            # `x = ...` at a statement's start (after any indentation) names
+            # a variable; `name=` after a command is a keyword argument
+            # (even one spelled like a command)
+            (r"^([ \t]*)(" + name + r")(?=[ \t]*=(?!=))", bygroups(Whitespace, Name.Variable)),
             (r"[ \t\r]+", Whitespace),
             (r"\n", Whitespace),
             (r"#.*?$", Comment.Single),
@@ -50,10 +54,6 @@ def _rules(vocab):
             (words(sorted(c for c in keywords if c in CONSTANTS), suffix=r"\b"), Keyword.Constant),
             (words(sorted(c for c in keywords if c in WORD_OPERATORS), suffix=r"\b"), Operator.Word),
             (words(sorted(kw), suffix=r"\b"), Keyword),
-            # `x = ...` at a statement's start names a variable; `name=` after
-            # a command is a keyword argument (even one spelled like a command)
-            (r"(?<=\n)(" + name + r")(?=[ \t]*=(?!=))", Name.Variable),
-            (r"^(" + name + r")(?=[ \t]*=(?!=))", Name.Variable),
             (name + r"(?=[ \t]*=(?!=))", Name.Attribute),
             (r"(?<=\.)" + name, Name.Property),
             (words(vocab["commands"], suffix=r"\b"), Name.Builtin),

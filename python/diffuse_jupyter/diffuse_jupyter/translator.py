@@ -59,8 +59,12 @@ class DiffuseTranslator(Translator):
                 out.append(ch)
         return '"' + "".join(out) + '"'
 
-    translate_escaped_str = translate_str
-    translate_raw_str = translate_str
+    @classmethod
+    def translate_escaped_str(cls, val):
+        # papermill's last resort for other types (a date, ...): their text
+        return cls.translate_str(str(val))
+
+    translate_raw_str = translate_escaped_str
 
     @classmethod
     def translate_list(cls, val):
