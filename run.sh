@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
 # ./run.sh [args...]     set up, then JupyterLab on notebooks/ (args go to jupyter lab)
 # ./run.sh --headless    set up, then execute every notebooks/*.ipynb with the
-#                        diffuse kernel; HTML under build/report/; non-zero exit
-#                        if any notebook fails
+#                        diffuse kernel into build/report/ (the executed .ipynb
+#                        and its HTML), and write build/report/index.html: the
+#                        sections in order and the deliverables, each linked
+#                        to its figure (python -m diffuse_jupyter.report);
+#                        non-zero exit if any notebook fails
 set -euo pipefail
 cd "$(dirname "$0")"
 ROOT="$(pwd)"
@@ -36,7 +39,8 @@ for nb in "${notebooks[@]}"; do
     name="$(basename "$nb" .ipynb)"
     echo "== $nb"
     start=$(date +%s)
-    if .venv/bin/jupyter nbconvert --execute --to html \
+    rm -f "$report/$name.ipynb" "$report/$name.html"
+    if .venv/bin/jupyter nbconvert --execute --to notebook \
             --ExecutePreprocessor.kernel_name=diffuse \
             --ExecutePreprocessor.timeout=1800 \
             --output-dir "$report" --output "$name" "$@" "$nb"; then
@@ -46,8 +50,14 @@ for nb in "${notebooks[@]}"; do
     fi
 done
 
+# The pages (with figure anchors, alt text, MathJax served from the report
+# folder) and the index, from the notebooks that ran.
+report_ok=1
+.venv/bin/python -m diffuse_jupyter.report "$report" || report_ok=0
+
 echo
-echo "Notebooks: ${#passed[@]} passed, ${#failed[@]} failed (HTML in build/report/)"
+echo "Notebooks: ${#passed[@]} passed, ${#failed[@]} failed (build/report/index.html)"
 for n in "${passed[@]}"; do echo "  ok    $n"; done
 for n in "${failed[@]}"; do echo "  FAIL  $n"; done
-[ ${#failed[@]} -eq 0 ]
+[ "$report_ok" = 1 ] || echo "  FAIL  the report's pages and index (above)"
+[ ${#failed[@]} -eq 0 ] && [ "$report_ok" = 1 ]

@@ -7,6 +7,9 @@
  *                                generated from the command registry
  *   diffuse --commands-json      the commands as JSON, for the JupyterLab
  *                                extension's highlighter
+ *   diffuse --keywords-json      the language's keywords as JSON, for the
+ *                                highlighters outside JupyterLab (Pygments,
+ *                                classic Notebook)
  *   diffuse --run FILE           run a file of cells without Jupyter (long
  *                                trainings, scripts); text goes to stdout
  *   diffuse --version
@@ -19,6 +22,7 @@
 #include <time.h>
 
 #include "lang/interp.h"
+#include "lang/lexer.h"
 #include "proto/kernel.h"
 #include "util/interrupt.h"
 #include "util/log.h"
@@ -33,6 +37,7 @@ static int usage(FILE *to)
             "usage: diffuse -f CONNECTION_FILE   run as a Jupyter kernel\n"
             "       diffuse --reference          print the language reference\n"
             "       diffuse --commands-json      print the commands as JSON\n"
+            "       diffuse --keywords-json      print the keywords as JSON\n"
             "       diffuse --run FILE           run a file of cells, text to stdout\n"
             "       diffuse --version\n");
     return to == stdout ? 0 : 2;
@@ -54,6 +59,19 @@ static int print_commands(void)
     int rc = json_dumpf(cmds, stdout, JSON_INDENT(2)) != 0;
     putchar('\n');
     json_decref(cmds);
+    return rc;
+}
+
+/* The lexer's keyword table, in its order (true false none and or not by
+ * if else ...), so highlighters never keep a list of their own. */
+static int print_keywords(void)
+{
+    json_t *words = json_array();
+    for (int i = 0; lexer_keywords[i]; i++)
+        json_array_append_new(words, json_string(lexer_keywords[i]));
+    int rc = json_dumpf(words, stdout, 0) != 0;
+    putchar('\n');
+    json_decref(words);
     return rc;
 }
 
@@ -184,6 +202,8 @@ int main(int argc, char **argv)
             return print_reference();
         if (strcmp(a, "--commands-json") == 0)
             return print_commands();
+        if (strcmp(a, "--keywords-json") == 0)
+            return print_keywords();
         if (strcmp(a, "--run") == 0 && i + 1 < argc)
             return run_file(argv[i + 1]);
         if (strcmp(a, "--version") == 0) {

@@ -6,7 +6,10 @@
 #      tests/requirements.txt (re-installed only when that file changes).
 #   3. The kernel: cmake configure (once), build, and install into .venv so
 #      the kernelspec lands in .venv/share/jupyter/kernels/diffuse, where
-#      Jupyter inside the venv finds it through sys.prefix.
+#      Jupyter inside the venv finds it through sys.prefix; then the Python
+#      glue (python/diffuse_jupyter: Pygments lexer, papermill translator,
+#      classic Notebook mode) as an editable install.
+#   4. The JupyterLab extension (ext/).
 #
 # Idempotent: a second run only re-checks and rebuilds what changed.
 # Called by run.sh and test.sh; may also be run or sourced on its own.
@@ -36,6 +39,8 @@
 #   chromium           the browser tests (driven by playwright-core, an npm
 #                      devDependency of ext/)
 #   jupyter-notebook   classic Notebook 6 for the browser tests
+#   libjs-mathjax      MathJax 2, copied into build/report/ so the headless
+#                      report's math renders with no network
 #   git                the checkout itself
 #   podman runc        test.sh's docker stage builds and runs the image with
 #                      podman; runc (cgroupfs) where crun cannot start one
@@ -49,7 +54,7 @@ libzmq3-dev libjansson-dev libssl-dev libpng-dev libjpeg62-turbo-dev \
 python3 python3-venv python3-dev git \
 libopenblas0-pthread python3-torch python3-numpy python3-pil \
 libtorch-dev libxml2-utils \
-chromium jupyter-notebook \
+chromium jupyter-notebook libjs-mathjax \
 podman runc debootstrap uidmap"
 
 dk_setup_main() {
@@ -146,6 +151,29 @@ dk_setup_main() {
     if ! grep -qw diffuse <<<"$specs"; then
         echo "setup: FAILED: kernelspec 'diffuse' not visible to" \
              "$venv/bin/jupyter" >&2
+        return 1
+    fi
+    # --- 3b. The Python glue (python/diffuse_jupyter) -----------------------
+    # An editable install (hatchling, pinned in its pyproject.toml, from
+    # PyPI), redone only when its pyproject.toml (the entry points) changes:
+    # the Pygments lexer and the papermill translator.  Then the words they
+    # highlight, from the kernel just built, and the classic Notebook's mode
+    # (kernel.js) into the kernelspec; both rewritten only when they change.
+    local glue="$root/python/diffuse_jupyter" glue_want glue_have=""
+    glue_want="$(sha256sum "$glue/pyproject.toml" | cut -d' ' -f1)"
+    [ -f "$venv/.glue.sha256" ] && glue_have="$(cat "$venv/.glue.sha256")"
+    if [ "$glue_want" != "$glue_have" ]; then
+        echo "setup: pip install -e python/diffuse_jupyter"
+        if ! "$venv/bin/python" -m pip install -q --disable-pip-version-check \
+                --no-deps -e "$glue"; then
+            echo "setup: FAILED: pip install -e python/diffuse_jupyter" >&2
+            return 1
+        fi
+        echo "$glue_want" > "$venv/.glue.sha256"
+    fi
+    if ! "$venv/bin/python" -m diffuse_jupyter.words "$venv/bin/diffuse" \
+            --kernelspec "$venv/share/jupyter/kernels/diffuse" >/dev/null; then
+        echo "setup: FAILED: the lexer's words from $venv/bin/diffuse" >&2
         return 1
     fi
     # --- 4. JupyterLab extension (ext/) -------------------------------------

@@ -141,6 +141,46 @@ interface ILayout {
   drawable: (y: number | null) => y is number;
 }
 
+/** Epoch labels (11px): at most this many pixels a character. */
+const LABEL_CHAR_W = 7;
+
+function nextStride(k: number): number {
+  let p = 1;
+  while (k / p >= 10) {
+    p *= 10;
+  }
+  return Math.floor(k / p) === 2 ? 5 * p : 2 * k;
+}
+
+/**
+ * Where the epoch labels go, as the kernel's plot.c places them: right of
+ * each mark, or left of it when the label would pass `width` (so none is
+ * clipped), and only every k-th label (k = 1, 2, 5, 10, ...), the smallest
+ * k whose labels do not touch.  `marks` are pixel x's, in order; returns,
+ * per mark, the label's left x, or null when it is not drawn.
+ */
+export function epochLabelPlan(marks: number[], labels: string[], width: number): (number | null)[] {
+  const left = (i: number) => {
+    const w = labels[i].length * LABEL_CHAR_W;
+    return marks[i] + 3 + w > width - 2 ? marks[i] - 3 - w : marks[i] + 3;
+  };
+  for (let k = 1; ; k = nextStride(k)) {
+    const shown = marks.map((_, i) => (labels[i] && (i + 1) % k === 0) || (k >= marks.length && i === marks.length - 1 && !!labels[i]));
+    let right = -Infinity;
+    let fits = true;
+    shown.forEach((on, i) => {
+      if (on && fits) {
+        const l = left(i);
+        fits = l >= right + 8;
+        right = l + labels[i].length * LABEL_CHAR_W;
+      }
+    });
+    if (fits || k >= marks.length) {
+      return marks.map((_, i) => (shown[i] ? left(i) : null));
+    }
+  }
+}
+
 export const WIDTH = 640;
 export const HEIGHT = 360;
 const M = { left: 64, right: 16, top: 12, bottom: 44 };
@@ -345,8 +385,10 @@ export class LossCurveView {
     this.logButton.setAttribute('aria-pressed', String(askedLog));
     this.node.dataset.log = String(L.log);
 
-    // legend: one toggle per series
+    // legend: one toggle per series; none for a single series (its name is
+    // the title's or the axis label's)
     this.legend.textContent = '';
+    this.legend.style.display = data.series.length < 2 ? 'none' : '';
     data.series.forEach((s, i) => {
       const b = doc.createElement('button');
       b.type = 'button';
@@ -398,14 +440,17 @@ export class LossCurveView {
 
     // epoch marks
     const marks = svg(doc, 'g', { class: 'jp-DiffuseLoss-epochs' }, root);
-    for (const e of data.epochs) {
+    const visibleEpochs = data.epochs.filter(e => Number.isFinite(L.px(e.x)));
+    const at = epochLabelPlan(visibleEpochs.map(e => L.px(e.x)), visibleEpochs.map(e => e.label), WIDTH);
+    visibleEpochs.forEach((e, i) => {
       const x = L.px(e.x);
       svg(doc, 'line', { x1: x, x2: x, y1: H0, y2: H1, class: 'jp-DiffuseLoss-epoch', 'data-x': e.x }, marks);
-      if (e.label) {
-        const t = svg(doc, 'text', { x: x + 3, y: H0 + 10, class: 'jp-DiffuseLoss-epochLabel' }, marks);
+      const lx = at[i];
+      if (lx !== null) {
+        const t = svg(doc, 'text', { x: lx, y: H0 + 10, class: 'jp-DiffuseLoss-epochLabel' }, marks);
         t.textContent = e.label;
       }
-    }
+    });
 
     // series: a path broken at gaps (and at non-positive y on a log axis)
     let hiddenOnLog = 0;

@@ -146,8 +146,10 @@ export class ProgressionView {
     const scale = pixelScale(data.width, data.height);
     this.img.width = data.width * scale;
     this.img.height = data.height * scale;
+    // the scaled size, shrinking with a narrower output area (CSS max-width;
+    // height follows the width attribute's aspect)
     this.img.style.width = `${data.width * scale}px`;
-    this.img.style.height = `${data.height * scale}px`;
+    this.img.style.height = 'auto';
     this.img.dataset.scale = String(scale);
     this.titleNode.textContent = data.title;
     this.titleNode.style.display = data.title ? '' : 'none';

@@ -2,13 +2,15 @@ import { host, mimeModel } from './dom';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
+  epochLabelPlan,
   ILossCurve,
   linearTicks,
   logTicks,
   LossCurveView,
   LOSSCURVE_MIME,
   MARKER_LIMIT,
-  parseLossCurve
+  parseLossCurve,
+  WIDTH
 } from '../src/losscurve';
 import { LossCurveRenderer } from '../src/renderers';
 import extensions, { RANK } from '../src/mime';
@@ -130,7 +132,7 @@ test('redraws in place as points arrive; many points have no markers', async () 
   await r.renderModel(mimeModel({ [LOSSCURVE_MIME]: grow(5) }));
   const node = r.lossCurve!.node;
   assert.equal(r.lossCurve!.drawnPoints(0), 5);
-  (r.lossCurve!.legend.querySelector('button') as HTMLButtonElement).click(); // hide train
+  r.lossCurve!.toggleSeries('train'); // hide train (one series: no legend to click)
   await r.renderModel(mimeModel({ [LOSSCURVE_MIME]: grow(9) }));
   assert.equal(r.lossCurve!.node, node);
   assert.ok(r.lossCurve!.isHidden('train'), 'toggles survive updates');
@@ -168,4 +170,27 @@ test('mime extension: safe, ranked below the built-in image/SVG/HTML renderers',
     r.dispose();
   }
   assert.equal(RANK, 10);
+});
+
+test('epoch labels thin out instead of touching, and none passes the right edge', () => {
+  const marks = Array.from({ length: 10 }, (_, i) => 100 + i * 50);
+  const labels = marks.map((_, i) => `epoch ${i + 1}`);
+  const at = epochLabelPlan(marks, labels, WIDTH);
+  const shown = at.map((x, i) => ({ x, w: labels[i].length * 7 })).filter(l => l.x !== null);
+  assert.ok(shown.length >= 2 && shown.length < 10, `${shown.length} labels`);
+  for (let i = 1; i < shown.length; i++) {
+    assert.ok(shown[i].x! >= shown[i - 1].x! + shown[i - 1].w, 'labels overlap');
+  }
+  const last = shown[shown.length - 1];
+  assert.ok(last.x! + last.w <= WIDTH, 'the last label is clipped');
+  // one mark at the right edge: its label turns left of it
+  const [edge] = epochLabelPlan([WIDTH - 10], ['epoch 10'], WIDTH);
+  assert.ok(edge !== null && edge + 8 * 7 <= WIDTH);
+});
+
+test('a single series has no legend; two have one', () => {
+  const one = view({ ...SAMPLE, series: [SAMPLE.series[0]] });
+  assert.equal(one.legend.style.display, 'none');
+  const two = view();
+  assert.notEqual(two.legend.style.display, 'none');
 });

@@ -69,10 +69,14 @@ test('pixel scaling is an integer factor, pixelated', () => {
   const v = view(2);
   assert.equal(v.img.width, 28 * 9);
   assert.equal(v.img.style.width, '252px');
+  // no fixed height: on a narrower page the frame shrinks (CSS max-width)
+  // and keeps its aspect
+  assert.equal(v.img.style.height, 'auto');
   const v64 = view(2, { width: 64, height: 64 });
   assert.equal(v64.img.width, 256);
   const css = readFileSync(join(__dirname, '..', '..', 'style', 'index.css'), 'utf8');
   assert.match(css, /\.jp-DiffuseProgression-frame\s*\{[^}]*image-rendering:\s*pixelated/);
+  assert.match(css, /\.jp-DiffuseProgression-frame\s*\{[^}]*max-width:\s*100%/);
 });
 
 test('the slider changes the frame and the timestep label', () => {

@@ -10,6 +10,7 @@
  */
 #include <errno.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -18,6 +19,7 @@
 #include "../util/interrupt.h"
 #include "../util/log.h"
 #include "kernel.h"
+#include "pager.h"
 #include "reply.h"
 #include "wire.h"
 
@@ -259,10 +261,23 @@ void handle_execute(Chan *ch, const Msg *req)
             json_pack("{s:s, s:i}", "code", code, "execution_count", count));
 
     Outlet out = {&x, out_stream, out_display, out_clear, out_input};
-    json_t *result = NULL;
+    json_t *result = NULL, *payload = NULL;
     DkErr err = {0};
     dk_interrupt_clear();
-    dk_status st = interp_execute(k->interp, code, &out, &result, &err);
+    char name[128];
+    int detail;
+    dk_status st = DK_OK;
+    if (pager_query(code, name, sizeof name, &detail)) {
+        payload = pager_payload(k->interp, name, detail);
+        if (!payload) {
+            char msg[256];
+            snprintf(msg, sizeof msg, "nothing is called `%s`: not a command "
+                     "or a variable (`help` lists the commands)\n", name);
+            out_stream(&x, "stdout", msg, strlen(msg));
+        }
+    } else {
+        st = interp_execute(k->interp, code, &out, &result, &err);
+    }
 
     const char *text = NULL;
     json_t *reply;
@@ -274,8 +289,10 @@ void handle_execute(Chan *ch, const Msg *req)
                               "data", result, "metadata"));
         }
         json_t *exprs = json_object_get(req->content, "user_expressions");
-        reply = reply_ok(json_pack("{s:i, s:[], s:o}", "execution_count",
-                                   count, "payload", "user_expressions",
+        reply = reply_ok(json_pack("{s:i, s:o, s:o}", "execution_count",
+                                   count, "payload",
+                                   payload ? payload : json_array(),
+                                   "user_expressions",
                                    user_expressions(k, exprs)));
     } else {
         publish(&x, "error", error_content(code, &err));

@@ -40,7 +40,7 @@ void handle_kernel_info(Chan *ch, const Msg *req)
     json_t *lang = json_pack(
         "{s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "name", "diffuse", "version",
         interp_language_version(), "mimetype", "text/x-diffuse",
-        "file_extension", ".diffuse", "pygments_lexer", "text",
+        "file_extension", ".diffuse", "pygments_lexer", "diffuse",
         "codemirror_mode", "diffuse", "nbconvert_exporter", "script");
     json_t *links = json_pack(
         "[{s:s, s:s}]", "text", "diffuse language reference", "url",

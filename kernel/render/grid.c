@@ -214,8 +214,13 @@ char *grid_html(const RImage *const *images, int n,
     if (grid_layout(images, n, captions, o, &l, err) != DK_OK)
         return NULL;
     Buf b = {0};
+    /* Fits the page in every front-end: the columns shrink (minmax(0,
+     * W)) and the images with them (max-width:100%, height:auto keeps the
+     * aspect) when the grid is wider than its container; no wider than the
+     * composite PNG otherwise. */
     buf_printf(&b, "<figure class=\"dk-grid\" style=\"margin:0;"
-               "display:inline-block;font-family:monospace\">");
+               "display:inline-block;max-width:100%%;box-sizing:border-box;"
+               "font-family:monospace\">");
     if (has_text(o->title)) {
         buf_puts(&b, "<figcaption style=\"font-weight:bold;"
                  "margin-bottom:6px\">");
@@ -223,7 +228,7 @@ char *grid_html(const RImage *const *images, int n,
         buf_puts(&b, "</figcaption>");
     }
     buf_printf(&b, "<div style=\"display:grid;grid-template-columns:"
-               "repeat(%d,%dpx);gap:%dpx\">", l.columns, l.cell_w,
+               "repeat(%d,minmax(0,%dpx));gap:%dpx\">", l.columns, l.cell_w,
                o->padding);
     for (int i = 0; i < n && !b.oom; i++) {
         char *uri = mime_png_data_uri(images[i], err);
@@ -233,12 +238,23 @@ char *grid_html(const RImage *const *images, int n,
             return NULL;
         }
         const char *cap = caption_of(captions, i);
-        buf_puts(&b, "<figure style=\"margin:0;text-align:center\">");
+        buf_puts(&b, "<figure style=\"margin:0;min-width:0;"
+                 "text-align:center\">");
         buf_printf(&b, "<img src=\"%s\" width=\"%d\" height=\"%d\" "
-                   "style=\"image-rendering:crisp-edges;image-rendering:"
+                   "style=\"max-width:100%%;height:auto;"
+                   "image-rendering:crisp-edges;image-rendering:"
                    "pixelated\" alt=\"", uri, l.cells[i].w, l.cells[i].h);
         free(uri);
-        buf_put_xml(&b, cap ? cap : "");
+        /* alt text: the caption, else the title and the image's place */
+        if (cap) {
+            buf_put_xml(&b, cap);
+        } else {
+            if (has_text(o->title)) {
+                buf_put_xml(&b, o->title);
+                buf_puts(&b, ", ");
+            }
+            buf_printf(&b, "image %d of %d", i + 1, n);
+        }
         buf_puts(&b, "\">");
         if (cap) {
             buf_puts(&b, "<figcaption style=\"font-size:12px\">");

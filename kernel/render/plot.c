@@ -30,6 +30,7 @@ typedef struct Frame {
     double xt[PLOT_MAX_TICKS], yt[PLOT_MAX_TICKS];
     int nxt, nyt;
     char xl[PLOT_MAX_TICKS][24], yl[PLOT_MAX_TICKS][24];
+    int epoch_stride;           /* label every epoch_stride-th epoch mark */
 } Frame;
 
 /* tab10, the matplotlib default cycle. */
@@ -218,6 +219,68 @@ static int max_label_chars(char (*l)[24], int n)
     return m;
 }
 
+static double px_x(const Frame *f, double x);
+
+static int epoch_visible(const Frame *f, double x)
+{
+    return isfinite(x) && x >= f->xlo && x <= f->xhi;
+}
+
+/* An epoch label's width in pixels: the wider of the PNG's bitmap font and
+ * the SVG's 11px monospace (about 0.6 em a character). */
+static int epoch_label_width(const char *label)
+{
+    int chars = font_glyphs(label);
+    return chars * (FONT_W > 7 ? FONT_W : 7);
+}
+
+/* Where an epoch label starts: right of its mark, or left of it when it
+ * would run past the image's right edge (so no label is clipped). */
+static double epoch_label_left(const Frame *f, double mark, const char *label)
+{
+    int w = epoch_label_width(label);
+    return mark + 3 + w > f->w - 2 ? mark - 3 - w : mark + 3;
+}
+
+static int epoch_labelled(const PlotSpec *s, const Frame *f, int i, int stride)
+{
+    const char *l = s->epochs[i].label;
+    return l && l[0] && epoch_visible(f, s->epochs[i].x) &&
+           (i + 1) % stride == 0;
+}
+
+/* 1, 2, 5, 10, 20, 50, 100, ... */
+static int next_stride(int k)
+{
+    int p = 1;
+    while (k / p >= 10)
+        p *= 10;
+    return k / p == 2 ? 5 * p : 2 * k;
+}
+
+/* Epoch marks are drawn for every epoch, but labels only for every k-th
+ * (k = 1, 2, 5, 10, 20, 50, ...), the smallest k whose labels do not touch
+ * ("epoch 1epoch 2" on a long run otherwise). */
+static int epoch_label_stride(const PlotSpec *s, const Frame *f)
+{
+    for (int k = 1;; k = next_stride(k)) {
+        if (k >= s->nepochs)
+            return k > 1 ? k : 1;
+        double right = -1e9;
+        int fits = 1;
+        for (int i = 0; i < s->nepochs && fits; i++) {
+            if (!epoch_labelled(s, f, i, k))
+                continue;
+            const char *l = s->epochs[i].label;
+            double left = epoch_label_left(f, px_x(f, s->epochs[i].x), l);
+            fits = left >= right + 8;
+            right = left + epoch_label_width(l);
+        }
+        if (fits)
+            return k;
+    }
+}
+
 static void frame_build(const PlotSpec *s, Frame *f)
 {
     memset(f, 0, sizeof *f);
@@ -253,6 +316,7 @@ static void frame_build(const PlotSpec *s, Frame *f)
     f->ax1 = f->w - 24;
     f->ay1 = f->h - PAD - FONT_H - TICK - 4 -
              (s->xlabel && s->xlabel[0] ? FONT_H + 8 : 0);
+    f->epoch_stride = epoch_label_stride(s, f);
 }
 
 static double px_x(const Frame *f, double x)
@@ -266,8 +330,12 @@ static double px_y(const Frame *f, double y)
     return f->ay1 - (v - f->ylo) / (f->yhi - f->ylo) * (f->ay1 - f->ay0);
 }
 
+/* A legend tells series apart: one series needs none (its name is in the
+ * title or the axis label). */
 static int has_legend(const PlotSpec *s)
 {
+    if (s->nseries < 2)
+        return 0;
     for (int i = 0; i < s->nseries; i++)
         if (s->series[i].name && s->series[i].name[0])
             return 1;
@@ -289,11 +357,6 @@ static void legend_box(const PlotSpec *s, const Frame *f, int *x, int *y,
     *h = 6 + s->nseries * (FONT_H + 4) + 2;
     *x = f->ax1 - *w - 6;
     *y = f->ay0 + 6;
-}
-
-static int epoch_visible(const Frame *f, double x)
-{
-    return isfinite(x) && x >= f->xlo && x <= f->xhi;
 }
 
 /* Decimated indices of series k (caller frees); NULL on OOM. */
@@ -363,9 +426,10 @@ static void svg_epochs(Buf *b, const PlotSpec *s, const Frame *f)
                    "x2=\"%.1f\" y2=\"%d\" stroke=\"#787878\" "
                    "stroke-dasharray=\"4 3\"/>\n", px_x(f, x), f->ay0,
                    px_x(f, x), f->ay1);
-        if (s->epochs[i].label && s->epochs[i].label[0])
-            svg_text(b, px_x(f, x) + 3, f->ay0 + FONT_H + 2, "start",
-                     " fill=\"#787878\"", s->epochs[i].label);
+        if (epoch_labelled(s, f, i, f->epoch_stride))
+            svg_text(b, epoch_label_left(f, px_x(f, x), s->epochs[i].label),
+                     f->ay0 + FONT_H + 2, "start", " fill=\"#787878\"",
+                     s->epochs[i].label);
     }
 }
 
@@ -557,9 +621,10 @@ static void png_epochs(RImage *im, const PlotSpec *s, const Frame *f)
         int x = (int)lround(px_x(f, s->epochs[i].x));
         for (int y = f->ay0; y < f->ay1; y += 7)
             image_fill_rect(im, x, y, 1, 4, epoch_ink);
-        if (s->epochs[i].label)
-            font_draw(im, x + 3, f->ay0 + 3, s->epochs[i].label, 1,
-                      epoch_ink);
+        if (epoch_labelled(s, f, i, f->epoch_stride))
+            font_draw(im, (int)lround(epoch_label_left(f, x,
+                                                       s->epochs[i].label)),
+                      f->ay0 + 3, s->epochs[i].label, 1, epoch_ink);
     }
 }
 

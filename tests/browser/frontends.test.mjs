@@ -7,7 +7,8 @@
 //      no error output.  The notebook is saved with its outputs.
 //   2. Notebook 7 (same server) renders the saved notebook with our
 //      renderers (untrusted, so this also checks safe: true).
-//   3. Debian's classic notebook 6 shows the PNG/SVG fallbacks.
+//   3. Debian's classic notebook 6 shows the PNG/SVG fallbacks and colors
+//      diffuse cells (the kernelspec's kernel.js).
 // And stop_on_error: JupyterLab's Run All on a notebook whose second cell
 // fails leaves every later cell unexecuted.
 // Screenshots go to build/browser/.  Run: node --test tests/browser/
@@ -351,6 +352,16 @@ test('classic notebook 6: PNG/SVG fallbacks', { timeout: 240_000 }, async () => 
     await page.locator('#kernel_indicator_icon.kernel_idle_icon').waitFor({ timeout: 120_000 });
     assert.equal(await page.evaluate(() => window.Jupyter.notebook.kernel.name), 'diffuse');
     await page.screenshot({ path: shot('classic-notebook-opened.png'), fullPage: true });
+    // highlighting: the kernelspec's kernel.js defines the CodeMirror 5 mode
+    // `diffuse` (language_info.codemirror_mode) with the kernel's words
+    await page.waitForFunction(() => window.Jupyter.notebook.get_cell(0).code_mirror.getMode().name === 'diffuse',
+      null, { timeout: 30_000 });
+    const classicTokens = await page.locator('.cell.code_cell').first().locator('.CodeMirror-code span[class^="cm-"]')
+      .evaluateAll(spans => spans.map(s => [s.className, s.textContent]));
+    const has = (cls, text) => classicTokens.some(([c, t]) => c.includes(cls) && t === text);
+    assert.ok(has('cm-builtin', 'seed') && has('cm-builtin', 'round') && has('cm-number', '180') &&
+      has('cm-comment', '# reproducible') && has('cm-string', '"pi is about"') && has('cm-atom', 'true') &&
+      has('cm-attribute', 'digits') && has('cm-def', 'x'), `classic tokens: ${JSON.stringify(classicTokens)}`);
     // saved outputs (the notebook is trusted: Lab signed it in this Jupyter
     // data dir): the progression as its strip of PNGs (text/html fallback),
     // the plots as SVG (image/svg+xml fallback) with PNG in reserve

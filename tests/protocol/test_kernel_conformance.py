@@ -2,8 +2,7 @@
 with every optional sample filled in so that no test is skipped.
 
 Each sample is the smallest cell of the diffuse language that produces the
-message the test looks for.  (code_page_something is left out: the kernel
-sends help as display_data, not as a pager payload.)
+message the test looks for.
 """
 import unittest
 
@@ -54,6 +53,10 @@ class DiffuseKernelTests(jupyter_kernel_test.KernelTests):
     # code_execute_result cells)
     supported_history_operations = ("tail", "range", "search")
     code_history_pattern = "1 +*"
+
+    # the pager payload: `name?` (as in ipykernel) answers with the help as
+    # [{"source": "page", "data": {...}, "start": 0}]
+    code_page_something = "print?"
 
     # inspect_request on a command name
     code_inspect_sample = "print"

@@ -166,6 +166,14 @@ static void test_composite_and_bundle(void)
     CHECK(imgs == 10);
     CHECK(html && strstr(html, "image-rendering:pixelated"));
     CHECK(html && strstr(html, "width=\"112\" height=\"112\""));
+    /* It fits a narrower page: columns that may shrink below their 112 px
+     * and images that shrink with them, keeping their aspect (a fixed
+     * repeat(10,112px) ran off the page's right edge). */
+    CHECK(html && strstr(html, "grid-template-columns:repeat(5,minmax(0,"
+                               "112px))"));
+    CHECK(html && strstr(html, "max-width:100%;height:auto"));
+    CHECK(html && strstr(html, "class=\"dk-grid\" style=\"margin:0;"
+                               "display:inline-block;max-width:100%"));
     CHECK(html && strstr(html, "Denoising &lt;steps&gt; &amp; &quot;more"
                                "&quot;"));
     CHECK(html && strstr(html, ">t=300</figcaption>"));

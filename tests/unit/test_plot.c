@@ -3,7 +3,8 @@
  * decimation, an SVG that a real XML parser (xmllint, from the Debian
  * package libxml2-utils) accepts with the right number of points per
  * series, the log axis with non-positive values, and the bundle's JSON,
- * PNG and text.  Writes /tmp/dk_sample_plot.png and .svg.
+ * PNG and text; epoch labels that thin out instead of colliding and stay
+ * inside the image; a legend only when there are series to tell apart.  Writes /tmp/dk_sample_plot.png and .svg.
  */
 #include <jansson.h>
 #include <math.h>
@@ -317,6 +318,87 @@ static void test_errors(void)
     json_decref(meta);
 }
 
+/* The x of every epoch label in an SVG, in order; returns the count. */
+static int epoch_label_xs(const char *svg, double *xs, int max, int *widths)
+{
+    int n = 0;
+    for (const char *p = svg; (p = strstr(p, "<text x=\"")) && n < max; p++) {
+        double x = strtod(p + 9, NULL);
+        const char *gt = strchr(p, '>');
+        if (!gt || strncmp(gt + 1, "epoch ", 6) != 0)
+            continue;
+        const char *end = strstr(gt, "</text>");
+        xs[n] = x;
+        widths[n] = (int)(end - gt - 1) * 7; /* 11px monospace: < 7 px a char */
+        n++;
+    }
+    return n;
+}
+
+/* Ten epochs on 640 px: the labels thin out to every 2nd (or 5th), never
+ * touch ("epoch 1epoch 2..." before), and the last one ends inside the
+ * image (it ran off the right edge before). */
+static void test_epoch_labels(void)
+{
+    static double x[1000], y[1000];
+    for (int i = 0; i < 1000; i++)
+        x[i] = i + 1, y[i] = 1.0 / (i + 1);
+    PlotSeries one = {"train", x, y, 1000};
+    PlotEpoch ep[10];
+    static char names[10][16];
+    for (int i = 0; i < 10; i++) {
+        snprintf(names[i], sizeof names[i], "epoch %d", i + 1);
+        ep[i] = (PlotEpoch){(i + 1) * 100.0, names[i]};
+    }
+    PlotSpec s = {.title = "loss", .series = &one, .nseries = 1,
+                  .epochs = ep, .nepochs = 10, .width = 640, .height = 400};
+    DkErr e = {0};
+    char *svg = plot_svg(&s, &e);
+    CHECK(svg != NULL);
+    double xs[16];
+    int ws[16];
+    int n = svg ? epoch_label_xs(svg, xs, 16, ws) : 0;
+    CHECK(n >= 2 && n < 10);
+    for (int i = 1; i < n; i++)
+        CHECK(xs[i] >= xs[i - 1] + ws[i - 1]);
+    CHECK(n > 0 && xs[n - 1] + ws[n - 1] <= 640);
+    CHECK(svg && strstr(svg, ">epoch 10</text>")); /* the last is kept */
+    /* every epoch still has its mark */
+    int marks = 0;
+    for (const char *p = svg; p && (p = strstr(p, "class=\"epoch\"")); p++)
+        marks++;
+    CHECK(marks == 10);
+    free(svg);
+
+    /* One epoch at the right edge: its label turns to the left of the
+     * mark instead of being cut off. */
+    PlotSpec edge = s;
+    edge.epochs = &ep[9];
+    edge.nepochs = 1;
+    svg = plot_svg(&edge, &e);
+    n = svg ? epoch_label_xs(svg, xs, 16, ws) : 0;
+    CHECK(n == 1 && xs[0] + ws[0] <= 640);
+    free(svg);
+    dk_err_clear(&e);
+}
+
+/* A legend tells series apart: one named series draws none, two do. */
+static void test_legend_only_for_several(void)
+{
+    double y[5] = {5, 4, 3, 2, 1}, z[5] = {1, 2, 3, 4, 5};
+    PlotSeries two[2] = {{"train", NULL, y, 5}, {"val", NULL, z, 5}};
+    PlotSpec s = {.series = two, .nseries = 1};
+    DkErr e = {0};
+    char *svg = plot_svg(&s, &e);
+    CHECK(svg && !strstr(svg, "class=\"legend\""));
+    free(svg);
+    s.nseries = 2;
+    svg = plot_svg(&s, &e);
+    CHECK(svg && strstr(svg, "class=\"legend\""));
+    free(svg);
+    dk_err_clear(&e);
+}
+
 int main(void)
 {
     test_ticks();
@@ -326,5 +408,7 @@ int main(void)
     test_bundle();
     test_long_json();
     test_errors();
+    test_epoch_labels();
+    test_legend_only_for_several();
     return check_report("test_plot");
 }
