@@ -82,12 +82,13 @@ if [[ "$SKIP" != *,asan,* ]]; then
         # LeakSanitizer (GCC 12) crashes scanning the dynamic TLS of the
         # dlopen'd libtorch ("Tracer caught signal 11"): skip TLS, and ignore
         # what the loader and libtorch keep for the life of the process (the
-        # same settings as tests/unit/test_shim.c), and libsrt's static
+        # same settings as tests/unit/test_shim.c; libgomp keeps its thread
+        # pool), and libsrt's static
         # constructor (test_conv_transpose links libtorch, which pulls it
         # in).  Our own leaks still count.
         supp="$ROOT/build-asan/lsan.supp"
         printf 'leak:%s\n' _dl_ _dlerror_run __cxa_thread_atexit_impl \
-            libglib-2.0.so libtorch_cpu.so libc10.so libsrt-gnutls.so >"$supp"
+            libglib-2.0.so libtorch_cpu.so libc10.so libsrt-gnutls.so libgomp.so >"$supp"
         ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}" \
         LSAN_OPTIONS="${LSAN_OPTIONS:-use_tls=0:suppressions=$supp}" \
         UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}" \

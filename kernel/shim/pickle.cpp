@@ -41,12 +41,29 @@ static bool is_zip(const std::vector<char> &b)
     return b.size() >= 4 && b[0] == 'P' && b[1] == 'K' && b[2] == 3 && b[3] == 4;
 }
 
+/* A whole zip archive ends with its end-of-central-directory record
+ * ("PK\5\6", 22 bytes plus a comment of at most 65535).  libtorch 1.13's
+ * zip reader reads before its own buffer when that record is missing, so a
+ * truncated file is refused here, before it gets there. */
+static bool has_zip_end(const std::vector<char> &b)
+{
+    const size_t n = b.size(), lo = n > 65557 ? n - 65557 : 0;
+    for (size_t i = n >= 22 ? n - 22 + 1 : 0; i-- > lo;)
+        if (b[i] == 'P' && b[i + 1] == 'K' && b[i + 2] == 5 && b[i + 3] == 6)
+            return true;
+    return false;
+}
+
 static c10::IValue unpickle(const char *path, const std::vector<char> &bytes)
 {
     if (!is_zip(bytes))
         throw std::invalid_argument(
             std::string(path) + " is not a torch.save file of PyTorch 1.6 or "
             "later (no zip archive); re-save it in Python with torch.save(d, path)");
+    if (!has_zip_end(bytes))
+        throw std::invalid_argument(std::string(path) + " is a damaged or "
+                                    "truncated torch.save file: its zip "
+                                    "archive has no end; copy or save it again");
     try {
         return torch::pickle_load(bytes);
     } catch (const c10::Error &e) {
