@@ -2,6 +2,7 @@
  * checkpoint.c: Part B models as safetensors files (see checkpoint.h).
  */
 #include "checkpoint.h"
+#include "../util/file.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -340,39 +341,9 @@ static void more(char *buf, size_t cap, int count)
 
 static char *read_file(const char *path, size_t *len, DkErr *err)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        dk_err_set(err, DK_ERR_IO, "cannot open %s: %s", path, strerror(errno));
+    char *buf = dk_read_file(path, len, err);
+    if (!buf && err && err->code == DK_ERR_IO)
         dk_err_hint(err, "check the path; checkpoints are written by save_model");
-        return NULL;
-    }
-    char *buf = NULL;
-    size_t cap = 0, n = 0;
-    for (;;) {
-        if (n == cap) {
-            cap = cap ? cap * 2 : (1u << 20);
-            char *p = realloc(buf, cap);
-            if (!p) {
-                free(buf);
-                fclose(f);
-                dk_err_set(err, DK_ERR_OOM, "out of memory reading %s", path);
-                return NULL;
-            }
-            buf = p;
-        }
-        size_t r = fread(buf + n, 1, cap - n, f);
-        n += r;
-        if (r == 0)
-            break;
-    }
-    int bad = ferror(f);
-    fclose(f);
-    if (bad) {
-        free(buf);
-        dk_err_set(err, DK_ERR_IO, "cannot read %s", path);
-        return NULL;
-    }
-    *len = n;
     return buf;
 }
 

@@ -5,6 +5,7 @@
 #include "if_weights.h"
 
 #include "safetensors.h"
+#include "../util/file.h"
 
 #include <errno.h>
 #include <jansson.h>
@@ -28,43 +29,6 @@ static char *join(const char *a, const char *b)
     if (p)
         snprintf(p, n, "%s/%s", a, b);
     return p;
-}
-
-static char *slurp(const char *path, DkErr *err)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        dk_err_set(err, DK_ERR_IO, "cannot open %s: %s", path, strerror(errno));
-        return NULL;
-    }
-    char *buf = NULL;
-    size_t n = 0, cap = 0;
-    for (;;) {
-        if (n + 1 >= cap) {
-            cap = cap ? cap * 2 : 65536;
-            char *p = realloc(buf, cap);
-            if (!p) {
-                free(buf);
-                fclose(f);
-                dk_err_oom(err);
-                return NULL;
-            }
-            buf = p;
-        }
-        size_t r = fread(buf + n, 1, cap - n - 1, f);
-        n += r;
-        if (r == 0)
-            break;
-    }
-    int bad = ferror(f);
-    fclose(f);
-    if (bad) {
-        free(buf);
-        dk_err_set(err, DK_ERR_IO, "cannot read %s", path);
-        return NULL;
-    }
-    buf[n] = '\0';
-    return buf;
 }
 
 /* The folder holding config.json: <folder>/unet, or <folder> itself. */
@@ -103,7 +67,7 @@ dk_status if_unet_config(const char *folder, char **json_text, char **path_out,
     free(dir);
     if (!path)
         return dk_err_oom(err);
-    *json_text = slurp(path, err);
+    *json_text = dk_read_file(path, NULL, err);
     if (!*json_text) {
         free(path);
         return err->code;
@@ -150,7 +114,7 @@ static dk_status files_add(Files *fs, const char *path, DkErr *err)
  * each key's file checked to hold it. */
 static dk_status open_index(Files *fs, const char *dir, const char *index, DkErr *err)
 {
-    char *text = slurp(index, err);
+    char *text = dk_read_file(index, NULL, err);
     if (!text)
         return err->code;
     json_error_t jerr;

@@ -2,6 +2,7 @@
  * prompts.c: prompt embeddings read from a file (see prompts.h).
  */
 #include "prompts.h"
+#include "../util/file.h"
 
 #include <errno.h>
 #include <jansson.h>
@@ -30,41 +31,6 @@ static void table_free(const TsApi *api, Table *t)
 }
 
 /* ---- reading the two formats ---------------------------------------------- */
-
-static char *read_all(const char *path, size_t *len, DkErr *err)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        dk_err_set(err, DK_ERR_IO, "cannot open %s: %s", path, strerror(errno));
-        return NULL;
-    }
-    char *buf = NULL;
-    size_t cap = 0, n = 0, r = 0;
-    do {
-        if (n == cap) {
-            cap = cap ? cap * 2 : (1u << 20);
-            char *p = realloc(buf, cap);
-            if (!p) {
-                free(buf);
-                fclose(f);
-                dk_err_set(err, DK_ERR_OOM, "out of memory reading %s", path);
-                return NULL;
-            }
-            buf = p;
-        }
-        r = fread(buf + n, 1, cap - n, f);
-        n += r;
-    } while (r > 0);
-    int bad = ferror(f);
-    fclose(f);
-    if (bad) {
-        free(buf);
-        dk_err_set(err, DK_ERR_IO, "cannot read %s", path);
-        return NULL;
-    }
-    *len = n;
-    return buf;
-}
 
 static int safetensors_dtype(const char *name, ts_dtype *d, size_t *size)
 {
@@ -124,7 +90,7 @@ static dk_status load_safetensors(const TsApi *api, const char *path,
                                   Table *t, DkErr *err)
 {
     size_t len = 0;
-    char *buf = read_all(path, &len, err);
+    char *buf = dk_read_file(path, &len, err);
     if (!buf)
         return err->code;
     uint64_t hlen = 0;
