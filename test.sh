@@ -142,7 +142,7 @@ elif [ "$SETUP_OK" = 1 ]; then
     banner "pytest (tests/)"
     plog="$(mktemp)"
     # shellcheck disable=SC2086
-    .venv/bin/python -m pytest tests -p no:cacheprovider --timeout=300 -ra \
+    .venv/bin/python -m pytest tests -p no:cacheprovider --timeout=300 -ra --durations=30 \
         $([ "${CI:-}" = true ] && echo --color=no) ${DK_PYTEST_ARGS:-} 2>&1 | tee "$plog"
     rc=${PIPESTATUS[0]}
     # counts from pytest's closing line ("56 passed, 2 skipped, 16 subtests
