@@ -81,7 +81,7 @@ static dk_status tell(CallCtx *cx, const Need *need, unsigned bit,
                       "to get them.*\n", need->what, need->name, why);
     } else {
         strbuf_printf(&md, "**Skipped: this cell needs %s** (`needs %s`), "
-                      "and %s. The notebook carries on without it; every "
+                      "and %s. The rest of the notebook runs on; every "
                       "cell that starts with `needs %s` is skipped the "
                       "same way.\n\nTo run these cells:\n\n%s\n", need->what,
                       need->name, why, need->name, need->howto);
