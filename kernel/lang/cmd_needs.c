@@ -140,8 +140,7 @@ static const Command commands[] = {
                 "Variables keep their values. The Part A notebooks' "
                 "\"On DeepFloyd IF\" sections start every cell with it.",
         .example = "needs deepfloyd\n"
-                   "model = deepfloyd\n"
-                   "sample model n=1 cond=\"a high quality photo\" guidance=7",
+                   "print \"DeepFloyd IF's weights are in\" (env \"DIFFUSE_DEEPFLOYD\")",
         .args = needs_args,
         .nargs = ARRAY_LEN(needs_args),
         .fn = cmd_needs,
