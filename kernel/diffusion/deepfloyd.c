@@ -26,6 +26,33 @@ const char DEEPFLOYD_HOWTO[] =
     "prompt_embeds_dict.pth in IF/ too, then `deepfloyd \"IF\"` or set "
     "DIFFUSE_DEEPFLOYD=/path/to/IF before starting Jupyter";
 
+const char DEEPFLOYD_HOWTO_MD[] =
+    "1. Sign in at huggingface.co and accept the licence on the model card "
+    "of `DeepFloyd/IF-I-XL-v1.0` (free; it unlocks every IF model).\n"
+    "2. Download one stage I model (`IF-I-M-v1.0`, the smallest, "
+    "`IF-I-L-v1.0` or `IF-I-XL-v1.0`) and the stage II upscaler "
+    "`IF-II-L-v1.0`; only two files of each are needed:\n\n"
+    "   ```\n"
+    "   huggingface-cli login\n"
+    "   for m in IF-I-M-v1.0 IF-II-L-v1.0; do\n"
+    "     huggingface-cli download DeepFloyd/$m unet/config.json \\\n"
+    "       unet/diffusion_pytorch_model.fp16.safetensors --local-dir IF/$m\n"
+    "   done\n"
+    "   ```\n"
+    "3. Put the course's prompt embeddings, `prompt_embeds_dict.pth`, in "
+    "`IF/` too.\n"
+    "4. Set the environment variable `DIFFUSE_DEEPFLOYD` to the `IF/` "
+    "folder before starting Jupyter (`DIFFUSE_DEEPFLOYD=$PWD/IF ./run.sh`; "
+    "with docker compose, set `DEEPFLOYD_DIR=$PWD/IF` instead), then run "
+    "the notebook again.\n\n"
+    "`docs/deepfloyd.md` has the details.";
+
+const char *deepfloyd_env_root(void)
+{
+    const char *root = getenv(DEEPFLOYD_ENV);
+    return root && *root ? root : NULL;
+}
+
 static int is_dir(const char *path)
 {
     struct stat st;

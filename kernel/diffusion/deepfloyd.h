@@ -26,8 +26,17 @@
 
 #define DEEPFLOYD_PATH 1024
 
+/* The environment variable that names the weights' folder. */
+#define DEEPFLOYD_ENV "DIFFUSE_DEEPFLOYD"
+
 /* Where the weights come from, for hints: one paragraph. */
 extern const char DEEPFLOYD_HOWTO[];
+/* The same steps as a markdown list, for a notebook cell (`needs`). */
+extern const char DEEPFLOYD_HOWTO_MD[];
+
+/* $DIFFUSE_DEEPFLOYD, or NULL when it is unset or empty (borrowed from
+ * the environment). */
+const char *deepfloyd_env_root(void);
 
 /* One stage's UNet and what its config.json says about its inputs. */
 typedef struct IfUnet {

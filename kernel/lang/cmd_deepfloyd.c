@@ -126,7 +126,7 @@ static dk_status dtype_arg(CallCtx *cx, const TsApi *api, const Value *v,
 static dk_status cmd_deepfloyd(CallCtx *cx, Value **args, Value **out)
 {
     const char *root = args[DF_PATH]->kind == VAL_STRING ? args[DF_PATH]->as.str.bytes
-                                                          : getenv("DIFFUSE_DEEPFLOYD");
+                                                          : deepfloyd_env_root();
     if (!root || !*root) {
         dk_err_set(cx->err, DK_ERR_IO, "no DeepFloyd IF weights: give their folder, "
                    "or set DIFFUSE_DEEPFLOYD");

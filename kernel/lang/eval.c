@@ -733,7 +733,7 @@ static dk_status eval_call(Ev *ev, const Node *n, Value **out)
     if (!st) {
         CallCtx cx = {ev->in, ev->out, ev->err, cmd, n->span, spans};
         st = cmd->fn(&cx, argv, &result);
-        if (st) {
+        if (st && st != DK_END) {
             value_unref(result);
             result = NULL;
             if (!ev->err->msg)
@@ -963,7 +963,8 @@ static dk_status eval_funcall(Ev *ev, const Node *n, Value **out)
     ev->returning = 0;
     if (st) {
         value_unref(ret);
-        move_error(ev, n, f);
+        if (st != DK_END)
+            move_error(ev, n, f);
     } else {
         *out = ret ? ret : value_none();
     }
@@ -1070,6 +1071,13 @@ dk_status eval_program(Interp *in, const Program *prog, const Outlet *out,
         const Node *s = prog->stmts[i];
         Value *v;
         dk_status st = eval(&ev, s, &v);
+        if (st == DK_END) {
+            /* A `needs` guard: the rest of the cell is skipped, quietly. */
+            dk_err_clear(err);
+            value_unref(*last);
+            *last = NULL;
+            return DK_OK;
+        }
         if (st) {
             if (!err->msg)
                 dk_err_set(err, st, "error");

@@ -54,6 +54,8 @@ struct Interp {
     const char *cell_src; /* the cell being run (borrowed; def copies it) */
     size_t max_steps;  /* statements and loop turns per cell; 0: no limit */
     size_t steps;      /* taken by the cell being run */
+    unsigned needs_told; /* `needs` requirements whose how-to was shown (a
+                            bit each): the full text once per session */
 };
 
 /* Lex and parse src into in's arena (after resetting it).  `expression`
@@ -62,7 +64,9 @@ void eval_parse(Interp *in, const char *src, int expression, Program *prog);
 
 /* Run the statements of prog.  *last gets the value of the last statement
  * when it is a bare expression (a new reference; none when it gave no
- * value), else NULL.  Stops at the first error. */
+ * value), else NULL.  Stops at the first error.  A command that returns
+ * DK_END (`needs`) ends the program early with DK_OK and *last NULL,
+ * wherever it ran (inside a function, a loop or an expression). */
 dk_status eval_program(Interp *in, const Program *prog, const Outlet *out,
                        Value **last, DkErr *err);
 

@@ -52,7 +52,8 @@ Interp *interp_new(void);
 void interp_free(Interp *in);
 
 /* Run a cell.  Variables assigned before a failing statement stay assigned.
- * On DK_OK, *result is the MIME bundle (data object) of the value of the
+ * A `needs` guard whose requirement is missing ends the cell early with
+ * DK_OK (and no result), after showing why.  On DK_OK, *result is the MIME bundle (data object) of the value of the
  * cell's last statement when that is a bare expression with a value, else
  * NULL; the caller owns it.  On failure *result is NULL and err is filled
  * (its span points into `code`); the caller clears err. */

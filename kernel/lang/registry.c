@@ -32,6 +32,7 @@ static const CommandTable *const tables[] = {
     &cmd_tensor_table,
     &cmd_estimate_table,
     &cmd_deepfloyd_table,
+    &cmd_needs_table,
 };
 
 #define MAX_COMMANDS 512

@@ -144,6 +144,7 @@ extern const CommandTable cmd_denoise_table;
 extern const CommandTable cmd_tensor_table;
 extern const CommandTable cmd_estimate_table;
 extern const CommandTable cmd_deepfloyd_table;
+extern const CommandTable cmd_needs_table;
 
 /* What a handler is given. All pointers are borrowed for the call. */
 struct CallCtx {

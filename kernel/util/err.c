@@ -110,6 +110,7 @@ const char *dk_status_name(dk_status code)
     case DK_ERR_ASSERT:      return "AssertionError";
     case DK_ERR_STDIN:       return "StdinNotImplementedError";
     case DK_ERR_INTERNAL:    return "InternalError";
+    case DK_END:             return "CellEnded";
     }
     return "Error";
 }

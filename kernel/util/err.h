@@ -31,7 +31,12 @@ typedef enum {
     DK_ERR_TORCH,       /* libtorch raised an error we did not foresee */
     DK_ERR_ASSERT,      /* an `assert` in the cell failed */
     DK_ERR_STDIN,       /* input was asked for where the frontend gives none */
-    DK_ERR_INTERNAL     /* a bug in the kernel itself */
+    DK_ERR_INTERNAL,    /* a bug in the kernel itself */
+    /* Not an error: a `needs` guard ended the cell early (its requirement
+     * is missing).  It unwinds like an error, so nothing after the guard
+     * runs and no assignment around it completes; the language's evaluator
+     * turns it into DK_OK, so it never leaves kernel/lang.  msg is unset. */
+    DK_END
 } dk_status;
 
 /* A region of the cell: 1-based line and column (columns count code

@@ -3,6 +3,13 @@
 Each notebook must run without an error output, and every cell that has
 outputs in the saved notebook must still produce outputs of the same MIME
 types (output_type plus, for rich outputs, the data keys).
+
+Cells that start with `needs deepfloyd` run on DeepFloyd IF.  The saved
+notebooks show them as a machine without the weights does (the guard's
+how-to, never noise from a random checkpoint), so their outputs are not
+compared: here, with DIFFUSE_DEEPFLOYD set (the tiny random checkpoint
+unless it names real weights), the guard must let them run, without an
+error, and a cell that shows images must show one.
 """
 from __future__ import annotations
 
@@ -18,9 +25,10 @@ from nbclient import NotebookClient
 from conftest import KERNEL_NAME, ROOT
 
 NOTEBOOK_DIR = ROOT / "notebooks"
-# A0 loads DeepFloyd IF from $DIFFUSE_DEEPFLOYD: without real weights it runs
-# on the tiny random checkpoint in the real folder layout (the kernel the
-# client starts inherits this environment).
+# The IF cells (A0, and the "On DeepFloyd IF" section of A1.3-A1.9) load
+# DeepFloyd IF from $DIFFUSE_DEEPFLOYD: without real weights they run on the
+# tiny random checkpoint in the real folder layout (the kernel the client
+# starts inherits this environment).
 os.environ.setdefault("DIFFUSE_DEEPFLOYD", str(ROOT / "tests" / "data" / "if" / "tiny"))
 NOTEBOOKS = sorted(NOTEBOOK_DIR.glob("*.ipynb"))
 CELL_TIMEOUT = 600  # a training cell of the quick profile may take minutes
@@ -42,6 +50,36 @@ def is_progress_bar(o) -> bool:
     data = o.get("data", {})
     return (o["output_type"] == "display_data" and sorted(data) == ["text/html", "text/plain"]
             and bool(BAR_TEXT.search("".join(data["text/plain"]))))
+
+
+def needs_deepfloyd(cell) -> bool:
+    """The cell's first statement is the guard `needs deepfloyd`."""
+    for line in cell.source.splitlines():
+        line = line.split("#", 1)[0].strip()
+        if line:
+            return line.split() == ["needs", "deepfloyd"]
+    return False
+
+
+def is_guard(o) -> bool:
+    """The output `needs` shows when it skips a cell."""
+    return "needs" in o.get("metadata", {}).get("diffuse", {})
+
+
+SHOWS = re.compile(r"^\s*show\b|\biterative_denoise\b", re.M)
+
+
+def check_if_cell(head: str, cell) -> list[str]:
+    """What is wrong with an IF cell's outputs from a run with the weights."""
+    if any(is_guard(o) for o in cell.outputs):
+        return [f"{head}: skipped by `needs deepfloyd` although DIFFUSE_DEEPFLOYD="
+                f"{os.environ['DIFFUSE_DEEPFLOYD']}"]
+    if not cell.outputs:
+        return [f"{head}: no output"]
+    images = [o for o in cell.outputs if "image/png" in o.get("data", {})]
+    if SHOWS.search(cell.source) and not images:
+        return [f"{head}: shows no image"]
+    return []
 
 
 def output_signature(outputs) -> list[tuple]:
@@ -82,8 +120,21 @@ def test_notebook_runs(kernel_spec, path: Path):
         for o in new.outputs:
             if o.output_type == "error":
                 problems.append(f"{head}: {o.ename}: {o.evalue}")
-        if old.get("outputs"):
+        if needs_deepfloyd(new):
+            problems += check_if_cell(head, new)
+        elif old.get("outputs"):
             want, got = output_signature(old.outputs), output_signature(new.outputs)
             if want != got:
                 problems.append(f"{head}: outputs changed: saved {want}, now {got}")
     assert not problems, f"{path.name}:\n  " + "\n  ".join(problems)
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.name for p in NOTEBOOKS])
+def test_saved_if_cells_show_the_guard(path: Path):
+    """A saved IF cell holds what a machine without the weights shows: the
+    guard's how-to or note, and nothing else (no noise images)."""
+    nb = nbformat.read(path, as_version=4)
+    for i, cell in enumerate(nb.cells):
+        if cell.cell_type == "code" and needs_deepfloyd(cell):
+            kinds = [(o.output_type, is_guard(o)) for o in cell.outputs]
+            assert kinds == [("display_data", True)], f"{path.name} cell {i}: {kinds}"

@@ -11,7 +11,10 @@ build/report/index.html would notice:
     errors (headless chromium);
   - no grid or image wider than an 800 px page (chromium's layout);
     screenshots are kept in build/report-check/;
-  - every image has alt text; the diffuse cells carry Pygments classes.
+  - every image has alt text; the diffuse cells carry Pygments classes;
+  - a deliverable links the figure of its notebook's DeepFloyd IF section
+    when a run with the weights drew it, and says the weights were missing
+    when `needs deepfloyd` skipped it (no kernel: the index's matching).
 """
 from __future__ import annotations
 
@@ -98,7 +101,7 @@ def test_every_deliverable_links_to_an_existing_figure_or_says_missing(report):
         if not (item.startswith("A1.1") or item.startswith("B1")):
             assert status == "missing" and not links, (item, body)
         if item == "A0":
-            assert "no notebook" in body
+            assert "A0-deepfloyd-sampling did not run" in body
         for href in links:
             page, anchor = href.split("#")
             if page not in pages:
@@ -136,3 +139,32 @@ def test_math_renders_offline_and_grids_fit_the_page(report):
         assert Path(p["screenshot"]).stat().st_size > 0
     # the grids are there (and were measured): B1's are 7 and 8 columns wide
     assert b1["grids"] >= 4
+
+
+def test_if_figures_are_linked_when_drawn_and_explained_when_skipped():
+    from diffuse_jupyter.report import load_plan, match_deliverables
+    plan = load_plan()
+    mnist = ("fig-5-samples", "5 samples from pure noise, no guidance (seed 180)")
+    on_if = ("fig-if-5-samples", "IF: 5 samples of a high quality photo, no guidance (seed 180)")
+    stage1 = [(f"fig-s{n}", f"Stage I, {n} steps (seed 100)") for n in (10, 20, 40)]
+
+    # A run with IF's weights: both figures linked, A0 answered.
+    rows = {r["item"]: r for r in match_deliverables(
+        plan, {"A1.5-sampling": [mnist, on_if], "A0-deepfloyd-sampling": stage1})}
+    assert rows["A1.5"]["missing"] is None and rows["A1.5"]["if_note"] is None
+    assert [h for h, _ in rows["A1.5"]["links"]] == ["A1.5-sampling.html#fig-5-samples",
+                                                    "A1.5-sampling.html#fig-if-5-samples"]
+    assert rows["A0"]["missing"] is None and len(rows["A0"]["links"]) == 3
+
+    # Without them: the section is still answered by the CPU model; the IF
+    # figure and Part 0 are explained, not silently absent.
+    skipped = {"A1.5-sampling": {"deepfloyd"}, "A0-deepfloyd-sampling": {"deepfloyd"}}
+    rows = {r["item"]: r for r in match_deliverables(
+        plan, {"A1.5-sampling": [mnist], "A0-deepfloyd-sampling": []}, skipped)}
+    assert rows["A1.5"]["missing"] is None and len(rows["A1.5"]["links"]) == 1
+    assert "needs DeepFloyd IF's weights" in rows["A1.5"]["if_note"]
+    assert "needs DeepFloyd IF's weights" in rows["A0"]["missing"]
+
+    # A run with the weights that lost a figure still says which.
+    rows = {r["item"]: r for r in match_deliverables(plan, {"A1.5-sampling": [mnist]})}
+    assert "no figure titled like" in rows["A1.5"]["if_note"]

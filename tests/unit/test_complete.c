@@ -98,7 +98,7 @@ int main(void)
     CHECK_STR(complete("print (ask \"q\" pa", 17), "password=");
 
     /* help NAME: commands only. */
-    CHECK_STR(complete("help n", 6), "noise_estimate");
+    CHECK_STR(complete("help n", 6), "needs noise_estimate");
     CHECK_STR(complete("help pr", 7), "print progression");
     CHECK_STR(complete("help ", 5), complete("help ", 5)); /* stable */
     CHECK(strstr(joined, "noisy") == NULL && strstr(joined, "sleep"));

@@ -20,8 +20,9 @@
 static const char *const PROMPTS[] = {
     "", "a high quality photo", "an oil painting of a snowy mountain village",
     "a rocket ship", "a photo of a dog", "a lithograph of waterfalls",
-    "a lithograph of a skull"};
-#define NPROMPTS 7
+    "a lithograph of a skull", "an oil painting of an old man",
+    "an oil painting of people around a campfire"};
+#define NPROMPTS 9
 
 static const TsApi *A;
 
@@ -77,7 +78,7 @@ static void check_tiny(const char *path)
         CHECK(prompts_has(e, PROMPTS[p]) == 1);
         check_prompt(e, p, 0);
     }
-    CHECK(strstr(e->source, "7 prompts") != NULL);
+    CHECK(strstr(e->source, "9 prompts") != NULL);
 
     /* An unknown prompt: DK_ERR_ARG naming the close ones. */
     ts_tensor *emb = NULL;

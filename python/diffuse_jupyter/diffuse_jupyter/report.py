@@ -10,7 +10,11 @@ them there) and writes, next to them:
     the math renders with no network;
   - index.html: the sections in the report's order, each linking to its
     page, and the course's deliverables (deliverables.json), each linking
-    to the figures that answer it, or marked missing.
+    to the figures that answer it, or marked missing.  A deliverable's
+    "on_if" figures (the notebooks' DeepFloyd IF sections) are linked too
+    when a run with IF's weights drew them; without the weights the cells
+    that draw them were skipped by `needs deepfloyd`, and the index says so
+    instead of marking anything missing.
 
 A figure is a display with a title: a grid ("TITLE: N images (WxH)"), a
 progression ("TITLE: N frames ...") or a plot ("TITLE (N series ...)"), as
@@ -81,6 +85,18 @@ def annotate(nb):
     return figures
 
 
+def skipped_needs(nb):
+    """What the notebook's `needs` guards found missing: the requirement of
+    every output the guard showed in place of a skipped cell."""
+    found = set()
+    for cell in nb.cells:
+        for output in cell.get("outputs", []):
+            what = output.get("metadata", {}).get("diffuse", {}).get("needs")
+            if what:
+                found.add(what)
+    return found
+
+
 def exporter():
     return HTMLExporter(template_name="diffuse_report",
                         extra_template_basedirs=[os.path.join(HERE, "templates")],
@@ -114,14 +130,15 @@ def write_atomic(path, text):
 
 
 def render_notebook(path, out_dir):
-    """NAME.html next to the report; returns the figures [(anchor, title)]."""
+    """NAME.html next to the report; returns its figures [(anchor, title)]
+    and what its skipped cells needed (skipped_needs)."""
     nb = nbformat.read(path, as_version=4)
     figures = annotate(nb)
     body, _ = exporter().from_notebook_node(nb, resources={"metadata": {
         "name": os.path.splitext(os.path.basename(path))[0]}})
     name = os.path.splitext(os.path.basename(path))[0]
     write_atomic(os.path.join(out_dir, name + ".html"), body)
-    return figures
+    return figures, skipped_needs(nb)
 
 
 def load_plan():
@@ -129,32 +146,48 @@ def load_plan():
         return json.load(f)
 
 
-def match_deliverables(plan, pages):
+NO_IF = "needs DeepFloyd IF's weights, which this run did not have (docs/deepfloyd.md)"
+
+
+def match_deliverables(plan, pages, skipped=None):
     """For each deliverable: the links [(href, title)] answering it, and
-    why not when there are none.  pages: notebook -> [(anchor, title)]."""
+    why not when there are none; and a note on its IF figures when there
+    are none.  pages: notebook -> [(anchor, title)]; skipped: notebook ->
+    what its `needs` guards found missing."""
     sections = {s["key"]: s for s in plan["sections"]}
+    skipped = skipped or {}
     rows = []
     for d in plan["deliverables"]:
         nb = sections[d["section"]]["notebook"]
-        links, missing = [], None
+        links, missing, if_note = [], None, None
         if nb is None:
             missing = "no notebook for this section yet"
         elif nb not in pages:
             missing = f"{nb} did not run (no page)"
         else:
+            no_if = "deepfloyd" in skipped.get(nb, ())
+            if_only = sections[d["section"]].get("needs") == "deepfloyd"
             for pattern in d["figures"]:
                 found = [(f"{nb}.html#{a}", t) for a, t in pages[nb]
                          if re.match(pattern, t)]
                 if not found:
-                    missing = f"no figure titled like “{pattern}” in {nb}"
+                    missing = (NO_IF if no_if and if_only else
+                               f"no figure titled like “{pattern}” in {nb}")
                 links += found
-        rows.append({**d, "links": links, "missing": missing})
+            for pattern in d.get("on_if", []):
+                found = [(f"{nb}.html#{a}", t) for a, t in pages[nb]
+                         if re.match(pattern, t)]
+                if not found:
+                    if_note = (f"on DeepFloyd IF: {NO_IF}" if no_if else
+                               f"on DeepFloyd IF: no figure titled like “{pattern}” in {nb}")
+                links += found
+        rows.append({**d, "links": links, "missing": missing, "if_note": if_note})
     return rows
 
 
 STYLE = """body{font-family:system-ui,sans-serif;max-width:60em;margin:2em auto;padding:0 1em;line-height:1.4}
 table{border-collapse:collapse;width:100%}td,th{border:1px solid #ccc;padding:.3em .5em;text-align:left;vertical-align:top}
-.missing{color:#a00}code{font-size:90%}"""
+.missing{color:#a00}.note{color:#666}code{font-size:90%}"""
 
 
 def index_html(plan, pages, rows):
@@ -177,6 +210,8 @@ def index_html(plan, pages, rows):
         cells = [f"<a class=\"figure-link\" href=\"{e(h)}\">{e(t)}</a>" for h, t in r["links"]]
         if r["missing"]:
             cells.append(f"<span class=\"missing\">missing: {e(r['missing'])}</span>")
+        if r.get("if_note"):
+            cells.append(f"<span class=\"note\">{e(r['if_note'])}</span>")
         status = "missing" if r["missing"] else "ok"
         out.append(f"<tr class=\"deliverable {status}\" data-item=\"{e(r['item'])}\">"
                    f"<td>{e(r['item'])}</td><td>{e(r['what'])}</td>"
@@ -188,13 +223,13 @@ def index_html(plan, pages, rows):
 def build(out_dir):
     plan = load_plan()
     copy_mathjax(out_dir)
-    pages = {}
+    pages, skipped = {}, {}
     for s in plan["sections"]:
         nb = s["notebook"]
         path = nb and os.path.join(out_dir, nb + ".ipynb")
         if path and os.path.isfile(path):
-            pages[nb] = render_notebook(path, out_dir)
-    rows = match_deliverables(plan, pages)
+            pages[nb], skipped[nb] = render_notebook(path, out_dir)
+    rows = match_deliverables(plan, pages, skipped)
     write_atomic(os.path.join(out_dir, "index.html"), index_html(plan, pages, rows))
     return rows
 

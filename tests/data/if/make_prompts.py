@@ -21,10 +21,13 @@ import torch
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
-# The course's null prompt first, then prompts of its Part A.
+# The course's null prompt first, then prompts of its Part A (the last two
+# are section 1.8's anagram pair; new prompts go at the end, so every
+# prompt keeps its index p in the formula above).
 PROMPTS = ["", "a high quality photo", "an oil painting of a snowy mountain village",
            "a rocket ship", "a photo of a dog", "a lithograph of waterfalls",
-           "a lithograph of a skull"]
+           "a lithograph of a skull", "an oil painting of an old man",
+           "an oil painting of people around a campfire"]
 
 
 def embedding(p, width, tokens=77, pad_from=None):
