@@ -128,7 +128,7 @@ static void match(const char *stage, ts_module *m, int stage2, const char *want_
     snprintf(path, sizeof path, DATA "/%s/io.safetensors", stage);
     DkErr err = {0};
     StFile *f = NULL;
-    CHECK(st_open(path, &f, &err) == DK_OK);
+    CHECK(st_open(path, &f, NULL, &err) == DK_OK);
     dk_err_clear(&err);
     if (!f || !m)
         return;
@@ -462,7 +462,7 @@ static void test_fp16(void)
     CHECK(m && has_param(m, "conv_in.weight", TS_BF16));
     StFile *f = NULL;
     DkErr err = {0};
-    CHECK(st_open(DATA "/stage1/io.safetensors", &f, &err) == DK_OK);
+    CHECK(st_open(DATA "/stage1/io.safetensors", &f, NULL, &err) == DK_OK);
     if (m && f) {
         ts_tensor *y = forward(m, f, "text", 0), *ref = io(f, "out16_text");
         double scale = 0, rel = 0, d = max_diff2(y, ref, &scale, &rel);
