@@ -13,6 +13,10 @@ Fixtures:
 Helpers (importable: `from conftest import ...`):
   collect_iopub(kc, msg_id)  iopub messages of one request, busy..idle
   execute(kc, code, **kw)    (reply, outputs) of one execute_request
+  ok(kc, code)               outputs of a cell that must succeed
+  value(kc, expr)            text/plain of an expression's result
+  error(kc, code)            (ename, evalue, traceback) of a cell that must
+                             fail with exactly one error
   wait_out_stop_on_error()   sleep past the kernel's stop_on_error window
 """
 from __future__ import annotations
@@ -37,6 +41,9 @@ TIMEOUT = 15
 # "Run All" may still be on its way.  A client that runs one cell at a time
 # and means to go on after an error waits it out, as execute() does.
 STOP_ON_ERROR_WINDOW = 0.1
+# A cell that computes (training, sampling, DeepFloyd IF on the CPU): the
+# bound on waiting for it, generous for a busy machine.
+CELL_TIMEOUT = 300
 
 # Jupyter state isolated from the user's home (runtime files, config).
 _STATE = Path(tempfile.mkdtemp(prefix="diffuse-tests-"))
@@ -212,6 +219,29 @@ def execute(kc, code: str, timeout: float = TIMEOUT, **kw) -> tuple[dict, list[d
     msgs = collect_iopub(kc, msg_id, timeout)
     outputs = [m for m in msgs if m["msg_type"] not in ("status", "execute_input")]
     return reply, outputs
+
+
+def ok(kc, code: str, timeout: float = CELL_TIMEOUT) -> list[dict]:
+    """The outputs of a cell that must succeed (the errors, if it fails)."""
+    reply, outputs = execute(kc, code, timeout=timeout)
+    errors = [m["content"] for m in outputs if m["msg_type"] == "error"]
+    assert reply["content"]["status"] == "ok", (code, errors)
+    return outputs
+
+
+def value(kc, expr: str, timeout: float = CELL_TIMEOUT) -> str:
+    """The text/plain of an expression's result."""
+    outs = ok(kc, expr, timeout)
+    return [m for m in outs if m["msg_type"] == "execute_result"][0]["content"]["data"]["text/plain"]
+
+
+def error(kc, code: str, timeout: float = CELL_TIMEOUT) -> tuple[str, str, str]:
+    """(ename, evalue, traceback) of a cell that must fail with one error."""
+    reply, outputs = execute(kc, code, timeout=timeout)
+    assert reply["content"]["status"] == "error", code
+    errs = [m["content"] for m in outputs if m["msg_type"] == "error"]
+    assert len(errs) == 1, errs
+    return errs[0]["ename"], errs[0]["evalue"], "\n".join(errs[0]["traceback"])
 
 
 def text_of(outputs: list[dict], mime: str = "text/plain") -> str:

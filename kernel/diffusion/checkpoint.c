@@ -2,7 +2,7 @@
  * checkpoint.c: Part B models as safetensors files (see checkpoint.h).
  */
 #include "checkpoint.h"
-#include "../util/file.h"
+#include "safetensors.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -18,39 +18,13 @@
 #define RESERVED "_diffuse."
 #define LIST_MAX 4   /* keys named per kind of mismatch */
 
-static const struct {
-    ts_dtype dtype;
-    const char *name;
-    int size;
-} dtypes[] = {
-    {TS_F32, "F32", 4}, {TS_F16, "F16", 2}, {TS_BF16, "BF16", 2},
-    {TS_F64, "F64", 8}, {TS_I64, "I64", 8}, {TS_I32, "I32", 4},
-    {TS_U8, "U8", 1},   {TS_BOOL, "BOOL", 1},
-};
-
-static int dtype_index(ts_dtype d)
-{
-    for (size_t i = 0; i < sizeof dtypes / sizeof dtypes[0]; i++)
-        if (dtypes[i].dtype == d)
-            return (int)i;
-    return -1;
-}
-
-static int dtype_by_name(const char *s)
-{
-    for (size_t i = 0; i < sizeof dtypes / sizeof dtypes[0]; i++)
-        if (!strcmp(dtypes[i].name, s))
-            return (int)i;
-    return -1;
-}
-
 // ----------------------------------------------------------------------------
 // Saving
 
 /* One tensor to write: its header entry and its bytes. */
 typedef struct Blob {
     char *name;      /* owned */
-    int dtype;       /* index into dtypes */
+    ts_dtype dtype;
     int64_t shape[TS_MAX_DIMS];
     int nd;
     void *data;      /* owned */
@@ -137,11 +111,18 @@ static dk_status collect(const Model *m, int fp16, int with_opt, Blob **out,
             /* running statistics keep float32: fp16 is for weights */
             if (fp16 && dt == TS_F32 && !strstr(name, "running_"))
                 dt = TS_F16;
+            if (!st_dtype_size(dt)) {
+                dk_err_set(err, DK_ERR_INTERNAL, "%s is a %s tensor, which a safetensors "
+                           "file cannot hold", name, ts_dtype_name(dt));
+                api->tensor_free(v);
+                blobs_free(b, k);
+                return DK_ERR_INTERNAL;
+            }
             int64_t numel = 1;
             for (int d = 0; d < b[k].nd; d++)
                 numel *= b[k].shape[d];
-            b[k].dtype = dtype_index(dt);
-            b[k].len = (size_t)numel * (size_t)dtypes[b[k].dtype].size;
+            b[k].dtype = dt;
+            b[k].len = (size_t)numel * (size_t)st_dtype_size(dt);
             b[k].data = malloc(b[k].len ? b[k].len : 1);
             b[k].name = strdup(name);
             if (!b[k].data || !b[k].name) {
@@ -161,7 +142,7 @@ static dk_status collect(const Model *m, int fp16, int with_opt, Blob **out,
     }
     /* the loss history and the epoch marks */
     b[k].name = strdup(RESERVED "losses");
-    b[k].dtype = dtype_index(TS_F32);
+    b[k].dtype = TS_F32;
     b[k].nd = 1;
     b[k].shape[0] = m->nlosses;
     b[k].len = (size_t)m->nlosses * sizeof(float);
@@ -170,7 +151,7 @@ static dk_status collect(const Model *m, int fp16, int with_opt, Blob **out,
         memcpy(b[k].data, m->losses, b[k].len);
     k++;
     b[k].name = strdup(RESERVED "epoch_ends");
-    b[k].dtype = dtype_index(TS_I64);
+    b[k].dtype = TS_I64;
     b[k].nd = 1;
     b[k].shape[0] = m->nepoch_ends;
     b[k].len = (size_t)m->nepoch_ends * sizeof(int64_t);
@@ -187,7 +168,7 @@ static dk_status collect(const Model *m, int fp16, int with_opt, Blob **out,
             return backend_error(api, st, err);
         }
         b[k].name = strdup(RESERVED "optimizer");
-        b[k].dtype = dtype_index(TS_U8);
+        b[k].dtype = TS_U8;
         b[k].nd = 1;
         b[k].shape[0] = (int64_t)len;
         b[k].len = len;
@@ -242,7 +223,7 @@ dk_status checkpoint_save(const Model *m, const char *path, int fp16,
             json_array_append_new(shape, json_integer(b[i].shape[d]));
         json_object_set_new(hdr, b[i].name,
                             json_pack("{s:s, s:o, s:[I, I]}", "dtype",
-                                      dtypes[b[i].dtype].name, "shape", shape,
+                                      st_dtype_name(b[i].dtype), "shape", shape,
                                       "data_offsets", (json_int_t)off,
                                       (json_int_t)(off + b[i].len)));
         off += b[i].len;
@@ -304,15 +285,15 @@ dk_status checkpoint_save(const Model *m, const char *path, int fp16,
 // ----------------------------------------------------------------------------
 // Loading
 
-static const char *meta_str(json_t *meta, const char *key)
+static const char *meta_str(const StFile *f, const char *key)
 {
-    const char *s = json_string_value(json_object_get(meta, key));
+    const char *s = st_meta(f, key);
     return s ? s : "";
 }
 
-static double meta_num(json_t *meta, const char *key, double dflt)
+static double meta_num(const StFile *f, const char *key, double dflt)
 {
-    const char *s = json_string_value(json_object_get(meta, key));
+    const char *s = st_meta(f, key);
     if (!s || !*s)
         return dflt;
     char *end = NULL;
@@ -339,213 +320,167 @@ static void more(char *buf, size_t cap, int count)
     }
 }
 
-static char *read_file(const char *path, size_t *len, DkErr *err)
+/* The file's header, checked by the shared reader; its messages reworded
+ * where a checkpoint knows better what went wrong. */
+static dk_status open_checkpoint(const char *path, StFile **f, DkErr *err)
 {
-    char *buf = dk_read_file(path, len, err);
-    if (!buf && err && err->code == DK_ERR_IO)
+    StProblem why = ST_FINE;
+    dk_status rc = st_open(path, f, &why, err);
+    if (why == ST_NOT_SAFETENSORS) {
+        dk_err_set(err, DK_ERR_FORMAT, "%s is not a checkpoint (no safetensors header)",
+                   path);
+        dk_err_hint(err, "load_model reads the files save_model writes");
+    } else if (why == ST_TRUNCATED) {
+        dk_err_hint(err, "save the model again; a copy may have stopped half-way");
+    } else if (rc == DK_ERR_IO) {
         dk_err_hint(err, "check the path; checkpoints are written by save_model");
-    return buf;
+    }
+    return rc;
 }
 
-/* An entry of the header, checked against the file. */
-typedef struct Entry {
-    int dtype;
-    int64_t shape[TS_MAX_DIMS];
-    int nd;
-    const char *data;
-    size_t len;
-} Entry;
+/* The mismatches of a checkpoint, listed by kind (a few of each). */
+typedef struct Lists {
+    char missing[512], shapes[768], unexpected[512];
+    int nmiss, nshape, nunexp;
+} Lists;
 
-static dk_status entry(const char *path, const char *key, json_t *v, const char *body,
-                       size_t body_len, Entry *e, DkErr *err)
+static void list_mismatch(void *ctx, const StMatch *mm)
 {
-    json_t *dt = json_object_get(v, "dtype"), *shape = json_object_get(v, "shape"),
-           *offs = json_object_get(v, "data_offsets");
-    if (!json_is_string(dt) || !json_is_array(shape) || !json_is_array(offs) ||
-        json_array_size(offs) != 2 || json_array_size(shape) > TS_MAX_DIMS)
-        return dk_err_set(err, DK_ERR_FORMAT, "%s: the entry for %s is malformed",
-                          path, key);
-    e->dtype = dtype_by_name(json_string_value(dt));
-    if (e->dtype < 0)
-        return dk_err_set(err, DK_ERR_FORMAT, "%s: %s has dtype %s, which diffuse "
-                          "does not read", path, key, json_string_value(dt));
-    e->nd = (int)json_array_size(shape);
-    int64_t numel = 1;
-    for (int d = 0; d < e->nd; d++) {
-        json_int_t s = json_integer_value(json_array_get(shape, (size_t)d));
-        if (!json_is_integer(json_array_get(shape, (size_t)d)) || s < 0 || s > (1ll << 40))
-            return dk_err_set(err, DK_ERR_FORMAT, "%s: %s has a bad shape", path, key);
-        e->shape[d] = s;
-        numel *= s;
+    Lists *l = ctx;
+    char file[48], model[48], what[112];
+    switch (mm->kind) {
+    case ST_MISSING:
+        note(l->missing, sizeof l->missing, &l->nmiss, "%s%s%s", mm->name, "");
+        break;
+    case ST_MISSHAPED:
+        st_shape_text(mm->entry->shape, mm->entry->nd, file, sizeof file);
+        st_shape_text(mm->shape, mm->nd, model, sizeof model);
+        snprintf(what, sizeof what, " (file %s, model %s)", file, model);
+        note(l->shapes, sizeof l->shapes, &l->nshape, "%s%s%s", mm->name, what);
+        break;
+    case ST_UNEXPECTED:
+        note(l->unexpected, sizeof l->unexpected, &l->nunexp, "%s%s%s", mm->name, "");
+        break;
     }
-    json_int_t b0 = json_integer_value(json_array_get(offs, 0)),
-               b1 = json_integer_value(json_array_get(offs, 1));
-    if (b0 < 0 || b1 < b0 || (uint64_t)b1 > body_len ||
-        (uint64_t)(b1 - b0) != (uint64_t)numel * (uint64_t)dtypes[e->dtype].size)
-        return dk_err_set(err, DK_ERR_FORMAT, "%s: the data of %s lies outside the "
-                          "file or has the wrong size (truncated or corrupt file?)",
-                          path, key);
-    e->data = body + b0;
-    e->len = (size_t)(b1 - b0);
-    return DK_OK;
 }
 
-static dk_status load_into(Model *m, const char *path, json_t *hdr, const char *body,
-                           size_t body_len, DkErr *err)
+/* Every key and shape of the model against the file, before touching
+ * anything: the missing, mis-shaped and unexpected keys in one message. */
+static dk_status check_keys(Model *m, StFile *f, DkErr *err)
 {
-    const TsApi *api = m->api;
-    int n = 0;
-    ts_status st = api->module_state_count(m->net, &n);
-    if (st != TS_OK)
-        return backend_error(api, st, err);
-    /* 1. compare keys and shapes before touching anything */
-    char missing[512] = "", shapes[768] = "", unexpected[512] = "";
-    int nmiss = 0, nshape = 0, nunexp = 0;
-    for (int i = 0; i < n; i++) {
-        const char *name = NULL;
-        ts_tensor *v = NULL;
-        int64_t shape[TS_MAX_DIMS];
-        int nd = 0;
-        st = api->module_state_get(m->net, i, &name, &v);
-        if (st == TS_OK)
-            st = api->tensor_shape(v, shape, TS_MAX_DIMS, &nd);
-        api->tensor_free(v);
-        if (st != TS_OK)
-            return backend_error(api, st, err);
-        json_t *jv = json_object_get(hdr, name);
-        if (!jv) {
-            note(missing, sizeof missing, &nmiss, "%s%s%s", name, "");
-            continue;
-        }
-        Entry e;
-        dk_status rc = entry(path, name, jv, body, body_len, &e, err);
-        if (rc != DK_OK)
-            return rc;
-        if (e.nd != nd || memcmp(e.shape, shape, (size_t)nd * sizeof *shape)) {
-            char what[96] = "";
-            size_t o = 0;
-            o += (size_t)snprintf(what + o, sizeof what - o, " (file [");
-            for (int d = 0; d < e.nd && o < sizeof what; d++)
-                o += (size_t)snprintf(what + o, sizeof what - o, "%s%lld", d ? ", " : "",
-                                      (long long)e.shape[d]);
-            if (o < sizeof what)
-                o += (size_t)snprintf(what + o, sizeof what - o, "], model [");
-            for (int d = 0; d < nd && o < sizeof what; d++)
-                o += (size_t)snprintf(what + o, sizeof what - o, "%s%lld", d ? ", " : "",
-                                      (long long)shape[d]);
-            if (o < sizeof what)
-                snprintf(what + o, sizeof what - o, "])");
-            note(shapes, sizeof shapes, &nshape, "%s%s%s", name, what);
-        }
-    }
-    const char *key;
-    json_t *jv;
-    json_object_foreach(hdr, key, jv) {
-        if (!strcmp(key, "__metadata__") || !strncmp(key, RESERVED, strlen(RESERVED)))
-            continue;
-        int found = 0;
-        for (int i = 0; i < n && !found; i++) {
-            const char *name = NULL;
-            ts_tensor *v = NULL;
-            if (api->module_state_get(m->net, i, &name, &v) == TS_OK)
-                found = !strcmp(name, key);
-            api->tensor_free(v);
-        }
-        if (!found)
-            note(unexpected, sizeof unexpected, &nunexp, "%s%s%s", key, "");
-    }
-    if (nmiss || nshape || nunexp) {
-        more(missing, sizeof missing, nmiss);
-        more(shapes, sizeof shapes, nshape);
-        more(unexpected, sizeof unexpected, nunexp);
-        char model[160];
-        model_describe(m, model, sizeof model);
-        dk_err_set(err, DK_ERR_FORMAT, "%s does not fit a %s:%s%s%s%s%s%s%s%s%s", path,
-                   model, nmiss ? " missing keys: " : "", missing,
-                   nmiss && (nshape || nunexp) ? ";" : "",
-                   nshape ? " mis-shaped: " : "", shapes,
-                   nshape && nunexp ? ";" : "",
-                   nunexp ? " unexpected keys: " : "", unexpected, "");
-        dk_err_hint(err, "was it written for another model, or edited? Save it "
-                         "again from the model it came from");
-        return DK_ERR_FORMAT;
-    }
-    /* 2. copy */
-    for (int i = 0; i < n; i++) {
-        const char *name = NULL;
-        ts_tensor *v = NULL, *src = NULL;
-        st = api->module_state_get(m->net, i, &name, &v);
-        api->tensor_free(v);
-        if (st != TS_OK)
-            return backend_error(api, st, err);
-        Entry e;
-        dk_status rc = entry(path, name, json_object_get(hdr, name), body, body_len,
-                             &e, err);
-        if (rc != DK_OK)
-            return rc;
-        st = api->tensor_from_data(&src, e.data, e.shape, e.nd, dtypes[e.dtype].dtype);
-        if (st == TS_OK)
-            st = api->module_state_set(m->net, name, src);
-        api->tensor_free(src);
-        if (st != TS_OK)
-            return backend_error(api, st, err);
-    }
-    return DK_OK;
+    Lists l = {.missing = ""};
+    int bad = st_match_module(m->api, m->net, &f, 1, RESERVED, list_mismatch, &l, err);
+    if (bad <= 0)
+        return bad < 0 ? err->code : DK_OK;
+    more(l.missing, sizeof l.missing, l.nmiss);
+    more(l.shapes, sizeof l.shapes, l.nshape);
+    more(l.unexpected, sizeof l.unexpected, l.nunexp);
+    char model[160];
+    model_describe(m, model, sizeof model);
+    dk_err_set(err, DK_ERR_FORMAT, "%s does not fit a %s:%s%s%s%s%s%s%s%s", st_path(f),
+               model, l.nmiss ? " missing keys: " : "", l.missing,
+               l.nmiss && (l.nshape || l.nunexp) ? ";" : "",
+               l.nshape ? " mis-shaped: " : "", l.shapes,
+               l.nshape && l.nunexp ? ";" : "",
+               l.nunexp ? " unexpected keys: " : "", l.unexpected);
+    dk_err_hint(err, "was it written for another model, or edited? Save it "
+                     "again from the model it came from");
+    return DK_ERR_FORMAT;
+}
+
+/* The reserved entry `name` as bytes when present (*bytes NULL when not),
+ * checked to be a vector of `dtype` unless dtype is TS_U8 (any bytes). */
+static dk_status extra(StFile *f, const char *name, ts_dtype dtype, const char *what,
+                       void **bytes, int64_t *count, DkErr *err)
+{
+    *bytes = NULL;
+    *count = 0;
+    const StEntry *e = st_find(f, name);
+    if (!e)
+        return DK_OK;
+    if (dtype != TS_U8 && (e->dtype != dtype || e->nd != 1))
+        return dk_err_set(err, DK_ERR_FORMAT, "%s: bad %s", st_path(f), what);
+    *count = dtype == TS_U8 ? (int64_t)e->len : e->shape[0];
+    return st_read_bytes(f, e, bytes, err);
 }
 
 /* The history and the optimizer, when stored. */
-static dk_status load_extras(Model *m, const char *path, json_t *hdr, const char *body,
-                             size_t body_len, DkErr *err)
+static dk_status load_extras(Model *m, StFile *f, DkErr *err)
 {
-    Entry e;
-    json_t *jv = json_object_get(hdr, RESERVED "losses");
-    if (jv) {
-        dk_status rc = entry(path, RESERVED "losses", jv, body, body_len, &e, err);
-        if (rc != DK_OK)
-            return rc;
-        if (dtypes[e.dtype].dtype != TS_F32 || e.nd != 1)
-            return dk_err_set(err, DK_ERR_FORMAT, "%s: bad loss history", path);
-        for (int64_t i = 0; i < e.shape[0]; i++) {
-            float l;
-            memcpy(&l, e.data + i * 4, 4);
-            if (model_push_loss(m, l, err) != DK_OK)
-                return err->code;
-        }
+    void *bytes = NULL;
+    int64_t count = 0;
+    dk_status rc = extra(f, RESERVED "losses", TS_F32, "loss history", &bytes, &count, err);
+    for (int64_t i = 0; rc == DK_OK && i < count; i++) {
+        float l;
+        memcpy(&l, (char *)bytes + i * 4, 4);
+        rc = model_push_loss(m, l, err);
     }
-    jv = json_object_get(hdr, RESERVED "epoch_ends");
-    if (jv) {
-        dk_status rc = entry(path, RESERVED "epoch_ends", jv, body, body_len, &e, err);
-        if (rc != DK_OK)
-            return rc;
-        if (dtypes[e.dtype].dtype != TS_I64 || e.nd != 1)
-            return dk_err_set(err, DK_ERR_FORMAT, "%s: bad epoch marks", path);
-        for (int64_t i = 0; i < e.shape[0]; i++) {
-            int64_t v;
-            memcpy(&v, e.data + i * 8, 8);
-            long save = m->nlosses;
-            m->nlosses = v < 0 || v > save ? save : (long)v;
-            dk_status mrc = model_mark_epoch(m, err);
-            m->nlosses = save;
-            if (mrc != DK_OK)
-                return mrc;
-        }
+    free(bytes);
+    if (rc == DK_OK)
+        rc = extra(f, RESERVED "epoch_ends", TS_I64, "epoch marks", &bytes, &count, err);
+    for (int64_t i = 0; rc == DK_OK && i < count; i++) {
+        int64_t v;
+        memcpy(&v, (char *)bytes + i * 8, 8);
+        long save = m->nlosses;
+        m->nlosses = v < 0 || v > save ? save : (long)v;
+        rc = model_mark_epoch(m, err);
+        m->nlosses = save;
     }
-    jv = json_object_get(hdr, RESERVED "optimizer");
-    if (jv) {
-        dk_status rc = entry(path, RESERVED "optimizer", jv, body, body_len, &e, err);
-        if (rc != DK_OK)
-            return rc;
+    free(bytes);
+    bytes = NULL;
+    if (rc == DK_OK)
+        rc = extra(f, RESERVED "optimizer", TS_U8, "optimizer state", &bytes, &count, err);
+    if (rc == DK_OK && bytes) {
         const TsApi *api = m->api;
         ts_status st = api->optim_adam_new(&m->opt, m->net,
                                            m->lr0 > 0 ? model_lr_at(m, m->epochs_done) : 1e-3);
         if (st == TS_OK)
-            st = api->optim_load(m->opt, e.data, e.len);
+            st = api->optim_load(m->opt, bytes, (size_t)count);
         if (st != TS_OK) {
             backend_error(api, st, err);
-            dk_err_prefix(err, "%s: the optimizer state does not load: ", path);
-            return err->code;
+            dk_err_prefix(err, "%s: the optimizer state does not load: ", st_path(f));
+            rc = err->code;
         }
     }
+    free(bytes);
+    return rc;
+}
+
+/* A model of the kind the metadata names, with its plan and record. */
+static dk_status model_from_meta(const TsApi *api, StFile *f, Model **out, DkErr *err)
+{
+    const char *path = st_path(f);
+    int kind = model_kind_parse(meta_str(f, "kind"));
+    if (strcmp(meta_str(f, "format"), CHECKPOINT_FORMAT))
+        return dk_err_set(err, DK_ERR_FORMAT, "%s is a safetensors file but not a "
+                          "diffuse checkpoint (no \"format\": \"%s\" in its metadata)",
+                          path, CHECKPOINT_FORMAT);
+    if ((int)meta_num(f, "version", 0) != CHECKPOINT_VERSION)
+        return dk_err_set(err, DK_ERR_FORMAT, "%s is version %s of the checkpoint "
+                          "format; this kernel reads version %d", path,
+                          meta_str(f, "version"), CHECKPOINT_VERSION);
+    if (kind < 0 || (int)meta_num(f, "in_channels", 1) != 1)
+        return dk_err_set(err, DK_ERR_FORMAT, "%s: unknown model kind \"%s\"", path,
+                          meta_str(f, "kind"));
+    dk_status rc = model_new(api, (ts_unet_kind)kind, (int)meta_num(f, "hidden", 0), out,
+                             err);
+    if (rc != DK_OK) {
+        dk_err_prefix(err, "%s: ", path);
+        return rc;
+    }
+    Model *m = *out;
+    m->sigma = meta_num(f, "sigma", 0.5);
+    m->pure_noise = (int)meta_num(f, "pure_noise", 0);
+    m->p_uncond = meta_num(f, "p_uncond", m->p_uncond);
+    m->lr0 = meta_num(f, "lr0", 0);
+    m->schedule = !strcmp(meta_str(f, "schedule"), "exp") ? LR_EXP : LR_CONSTANT;
+    m->schedule_epochs = (int)meta_num(f, "schedule_epochs", 0);
+    m->clip = meta_num(f, "clip", 0);
+    m->batch = (int)meta_num(f, "batch", 0);
+    m->seed = strtoull(meta_str(f, "seed"), NULL, 10);
+    m->has_seed = (int)meta_num(f, "has_seed", 0);
+    m->epochs_done = (int)meta_num(f, "epochs_done", 0);
+    m->steps = (long)meta_num(f, "steps", 0);
     return DK_OK;
 }
 
@@ -553,79 +488,19 @@ dk_status checkpoint_load(const TsApi *api, const char *path, Model **out,
                           DkErr *err)
 {
     *out = NULL;
-    size_t len = 0;
-    char *buf = read_file(path, &len, err);
-    if (!buf)
-        return err->code;
-    uint64_t hlen = 0;
-    for (int i = 0; i < 8 && len >= 8; i++)
-        hlen |= (uint64_t)(unsigned char)buf[i] << (8 * i);
-    if (len > 8 && buf[8] == '{' && hlen >= 2 && hlen <= CHECKPOINT_MAX_HEADER &&
-        hlen > len - 8) {
-        free(buf);
-        dk_err_set(err, DK_ERR_FORMAT, "%s is truncated or corrupt: its header "
-                   "alone should be %llu bytes, the file has %zu", path,
-                   (unsigned long long)hlen, len);
-        dk_err_hint(err, "save the model again; a copy may have stopped half-way");
-        return DK_ERR_FORMAT;
-    }
-    if (len < 8 || hlen < 2 || hlen > CHECKPOINT_MAX_HEADER || hlen > len - 8 ||
-        buf[8] != '{') {
-        free(buf);
-        dk_err_set(err, DK_ERR_FORMAT, "%s is not a checkpoint (no safetensors "
-                   "header)", path);
-        dk_err_hint(err, "load_model reads the files save_model writes");
-        return DK_ERR_FORMAT;
-    }
-    json_error_t jerr;
-    json_t *hdr = json_loadb(buf + 8, (size_t)hlen, 0, &jerr);
-    if (!json_is_object(hdr)) {
-        json_decref(hdr);
-        free(buf);
-        return dk_err_set(err, DK_ERR_FORMAT, "%s: the header is not valid JSON "
-                          "(%s): a corrupt or truncated file", path, jerr.text);
-    }
-    json_t *meta = json_object_get(hdr, "__metadata__");
-    dk_status rc = DK_OK;
+    StFile *f = NULL;
+    dk_status rc = open_checkpoint(path, &f, err);
+    if (rc != DK_OK)
+        return rc;
     Model *m = NULL;
-    int kind = model_kind_parse(meta_str(meta, "kind"));
-    if (!json_is_object(meta) || strcmp(meta_str(meta, "format"), CHECKPOINT_FORMAT)) {
-        rc = dk_err_set(err, DK_ERR_FORMAT, "%s is a safetensors file but not a "
-                        "diffuse checkpoint (no \"format\": \"%s\" in its metadata)",
-                        path, CHECKPOINT_FORMAT);
-    } else if ((int)meta_num(meta, "version", 0) != CHECKPOINT_VERSION) {
-        rc = dk_err_set(err, DK_ERR_FORMAT, "%s is version %s of the checkpoint "
-                        "format; this kernel reads version %d", path,
-                        meta_str(meta, "version"), CHECKPOINT_VERSION);
-    } else if (kind < 0 || (int)meta_num(meta, "in_channels", 1) != 1) {
-        rc = dk_err_set(err, DK_ERR_FORMAT, "%s: unknown model kind \"%s\"", path,
-                        meta_str(meta, "kind"));
-    } else {
-        rc = model_new(api, (ts_unet_kind)kind, (int)meta_num(meta, "hidden", 0), &m, err);
-        if (rc != DK_OK)
-            dk_err_prefix(err, "%s: ", path);
-    }
-    if (rc == DK_OK) {
-        m->sigma = meta_num(meta, "sigma", 0.5);
-        m->pure_noise = (int)meta_num(meta, "pure_noise", 0);
-        m->p_uncond = meta_num(meta, "p_uncond", m->p_uncond);
-        m->lr0 = meta_num(meta, "lr0", 0);
-        m->schedule = !strcmp(meta_str(meta, "schedule"), "exp") ? LR_EXP : LR_CONSTANT;
-        m->schedule_epochs = (int)meta_num(meta, "schedule_epochs", 0);
-        m->clip = meta_num(meta, "clip", 0);
-        m->batch = (int)meta_num(meta, "batch", 0);
-        m->seed = strtoull(meta_str(meta, "seed"), NULL, 10);
-        m->has_seed = (int)meta_num(meta, "has_seed", 0);
-        m->epochs_done = (int)meta_num(meta, "epochs_done", 0);
-        m->steps = (long)meta_num(meta, "steps", 0);
-        const char *body = buf + 8 + hlen;
-        size_t body_len = len - 8 - (size_t)hlen;
-        rc = load_into(m, path, hdr, body, body_len, err);
-        if (rc == DK_OK)
-            rc = load_extras(m, path, hdr, body, body_len, err);
-    }
-    json_decref(hdr);
-    free(buf);
+    rc = model_from_meta(api, f, &m, err);
+    if (rc == DK_OK)
+        rc = check_keys(m, f, err);
+    if (rc == DK_OK)
+        rc = st_copy_into(api, f, m->net, RESERVED, err);
+    if (rc == DK_OK)
+        rc = load_extras(m, f, err);
+    st_close(f);
     if (rc != DK_OK) {
         model_free(m);
         return rc;

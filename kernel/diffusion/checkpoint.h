@@ -22,11 +22,12 @@
  * statistics stay in float32 and counters in int64.
  *
  * Saving is atomic: a temporary file in the same folder, fsync, rename.
- * Loading checks everything before touching a model: the header, every
- * offset, the metadata, and the keys: a file whose keys or shapes do not
- * match the UNet its metadata describes is refused with a message listing
- * the missing, unexpected and mis-shaped keys (a few of each, then "and N
- * more").
+ * Loading reads through the kernel's one safetensors reader
+ * (safetensors.h), tensor by tensor, and checks everything before touching
+ * a model: the header, every offset, the metadata, and the keys: a file
+ * whose keys or shapes do not match the UNet its metadata describes is
+ * refused with a message listing the missing, unexpected and mis-shaped
+ * keys (a few of each, then "and N more").
  */
 #ifndef DK_CHECKPOINT_H
 #define DK_CHECKPOINT_H
@@ -35,7 +36,6 @@
 
 #define CHECKPOINT_FORMAT "diffuse-unet"
 #define CHECKPOINT_VERSION 1
-#define CHECKPOINT_MAX_HEADER (16u << 20)
 
 /* Write m to path.  fp16: store float parameters as float16.
  * with_optimizer: add Adam's state (when the model has one). */
@@ -44,8 +44,9 @@ dk_status checkpoint_save(const Model *m, const char *path, int fp16,
 
 /* A new Model from path, on the chosen device, with its record and (when
  * stored) its optimizer state.  Errors: DK_ERR_IO (cannot read),
- * DK_ERR_FORMAT (not a safetensors file, truncated, bad offsets, not a
- * diffuse checkpoint, keys or shapes that do not match). */
+ * DK_ERR_FORMAT ("PATH is not a checkpoint (no safetensors header)",
+ * truncated, a corrupt header (safetensors.h lists those), not a diffuse
+ * checkpoint, keys or shapes that do not match), DK_ERR_OOM. */
 dk_status checkpoint_load(const TsApi *api, const char *path, Model **out,
                           DkErr *err);
 

@@ -22,27 +22,18 @@ static int is_file(const char *p)
     return stat(p, &sb) == 0 && S_ISREG(sb.st_mode);
 }
 
-static char *join(const char *a, const char *b)
-{
-    size_t n = strlen(a) + strlen(b) + 2;
-    char *p = malloc(n);
-    if (p)
-        snprintf(p, n, "%s/%s", a, b);
-    return p;
-}
-
 /* The folder holding config.json: <folder>/unet, or <folder> itself. */
 static char *unet_dir(const char *folder, DkErr *err)
 {
-    char *dir = join(folder, "unet");
-    char *cfg = dir ? join(dir, "config.json") : NULL;
+    char *dir = dk_path_join(folder, "unet");
+    char *cfg = dir ? dk_path_join(dir, "config.json") : NULL;
     if (cfg && is_file(cfg)) {
         free(cfg);
         return dir;
     }
     free(cfg);
     free(dir);
-    cfg = join(folder, "config.json");
+    cfg = dk_path_join(folder, "config.json");
     if (cfg && is_file(cfg)) {
         free(cfg);
         return strdup(folder);
@@ -63,7 +54,7 @@ dk_status if_unet_config(const char *folder, char **json_text, char **path_out,
     char *dir = unet_dir(folder, err);
     if (!dir)
         return err->code;
-    char *path = join(dir, "config.json");
+    char *path = dk_path_join(dir, "config.json");
     free(dir);
     if (!path)
         return dk_err_oom(err);
@@ -104,7 +95,7 @@ static dk_status files_add(Files *fs, const char *path, DkErr *err)
     if (!p)
         return dk_err_oom(err);
     fs->f = p;
-    dk_status rc = st_open(path, &fs->f[fs->n], err);
+    dk_status rc = st_open(path, &fs->f[fs->n], NULL, err);
     if (rc == DK_OK)
         fs->n++;
     return rc;
@@ -141,7 +132,7 @@ static dk_status open_index(Files *fs, const char *dir, const char *index, DkErr
         }
         json_t *k = json_object_get(opened, file);
         if (!k) {
-            char *path = join(dir, file);
+            char *path = dk_path_join(dir, file);
             if (!path) {
                 rc = dk_err_oom(err);
                 break;
@@ -185,7 +176,7 @@ static dk_status open_weights(Files *fs, const char *dir, ts_dtype dtype, DkErr 
         char single[64], index[80];
         snprintf(single, sizeof single, WEIGHTS "%s.safetensors", variants[v]);
         snprintf(index, sizeof index, "%s.index.json", single);
-        char *ps = join(dir, single), *pi = join(dir, index);
+        char *ps = dk_path_join(dir, single), *pi = dk_path_join(dir, index);
         if (!ps || !pi) {
             free(ps);
             free(pi);
@@ -218,98 +209,72 @@ static dk_status open_weights(Files *fs, const char *dir, ts_dtype dtype, DkErr 
 // ----------------------------------------------------------------------------
 // Checking and copying
 
-/* Find key across the files. */
-static const StEntry *lookup(const Files *fs, json_t *where, const char *key, StFile **in)
+/* The first mismatch, worded for an IF folder, and how many there are. */
+typedef struct First {
+    const char *what;    /* the weights file or index read */
+    char text[1024];
+    int problems;
+} First;
+
+static void first_mismatch(void *ctx, const StMatch *mm)
 {
-    json_t *k = json_object_get(where, key);
-    if (!k)
-        return NULL;
-    json_int_t v = json_integer_value(k);
-    *in = fs->f[v >> 32];
-    return st_entry(*in, (int)(v & 0xffffffff));
+    First *fm = ctx;
+    char want[96], got[96];
+    if (fm->problems++)
+        return;
+    if (mm->kind == ST_MISSING) {
+        st_shape_text(mm->shape, mm->nd, want, sizeof want);
+        snprintf(fm->text, sizeof fm->text, "missing tensor %s %s (not in %s)", mm->name,
+                 want, fm->what);
+    } else if (mm->kind == ST_MISSHAPED) {
+        st_shape_text(mm->shape, mm->nd, want, sizeof want);
+        st_shape_text(mm->entry->shape, mm->entry->nd, got, sizeof got);
+        snprintf(fm->text, sizeof fm->text, "tensor %s in %s has shape %s; the config's "
+                 "UNet needs %s", mm->name, st_path(mm->file), got, want);
+    } else {
+        snprintf(fm->text, sizeof fm->text, "unexpected tensor %s in %s (the config's "
+                 "UNet has no such parameter)", mm->name, st_path(mm->file));
+    }
 }
 
-/* Every tensor of the files against the model: the first problem is the
- * error, with the count of the others. */
-static dk_status check(const TsApi *api, ts_module *m, const Files *fs, json_t *where,
-                       DkErr *err)
+/* Every tensor of the files against the model, and each a float: the
+ * first problem is the error, with the count of the others. */
+static dk_status check(const TsApi *api, ts_module *m, const Files *fs, DkErr *err)
 {
-    int n = 0;
-    ts_status st = api->module_state_count(m, &n);
-    if (st != TS_OK)
-        return backend_error(api, st, err);
-    char first[1024] = "";
-    int problems = 0;
-    json_t *seen = json_object();
-    if (!seen)
-        return dk_err_oom(err);
-    for (int i = 0; i < n; i++) {
-        const char *name = NULL;
-        ts_tensor *v = NULL;
-        int64_t shape[TS_MAX_DIMS];
-        int nd = 0;
-        st = api->module_state_get(m, i, &name, &v);
-        if (st == TS_OK)
-            st = api->tensor_shape(v, shape, TS_MAX_DIMS, &nd);
-        api->tensor_free(v);
-        if (st != TS_OK) {
-            json_decref(seen);
-            return backend_error(api, st, err);
-        }
-        json_object_set_new(seen, name, json_true());
-        StFile *f = NULL;
-        const StEntry *e = lookup(fs, where, name, &f);
-        char want[96], got[96];
-        st_shape_text(shape, nd, want, sizeof want);
-        if (!e) {
-            if (!problems++)
-                snprintf(first, sizeof first, "missing tensor %s %s (not in %s)", name, want,
-                         fs->what);
-        } else if (e->nd != nd || memcmp(e->shape, shape, (size_t)nd * sizeof *shape)) {
-            st_shape_text(e->shape, e->nd, got, sizeof got);
-            if (!problems++)
-                snprintf(first, sizeof first, "tensor %s in %s has shape %s; the config's "
-                         "UNet needs %s", name, st_path(f), got, want);
-        } else if (e->dtype != TS_F32 && e->dtype != TS_F16 && e->dtype != TS_BF16) {
-            if (!problems++)
-                snprintf(first, sizeof first, "tensor %s in %s is %s, not a float", name,
-                         st_path(f), ts_dtype_name(e->dtype));
-        }
-    }
+    First fm = {.what = fs->what};
+    if (st_match_module(api, m, fs->f, fs->n, NULL, first_mismatch, &fm, err) < 0)
+        return err->code;
     for (int k = 0; k < fs->n; k++)
         for (int i = 0; i < st_count(fs->f[k]); i++) {
             const StEntry *e = st_entry(fs->f[k], i);
-            if (!json_object_get(seen, e->name) && !problems++)
-                snprintf(first, sizeof first, "unexpected tensor %s in %s (the config's "
-                         "UNet has no such parameter)", e->name, st_path(fs->f[k]));
+            if (e->dtype != TS_F32 && e->dtype != TS_F16 && e->dtype != TS_BF16 &&
+                !fm.problems++)
+                snprintf(fm.text, sizeof fm.text, "tensor %s in %s is %s, not a float",
+                         e->name, st_path(fs->f[k]), ts_dtype_name(e->dtype));
         }
-    json_decref(seen);
-    if (!problems)
+    if (!fm.problems)
         return DK_OK;
-    if (problems > 1) {
-        size_t len = strlen(first);
-        snprintf(first + len, sizeof first - len, " (and %d more problem%s)", problems - 1,
-                 problems > 2 ? "s" : "");
+    if (fm.problems > 1) {
+        size_t len = strlen(fm.text);
+        snprintf(fm.text + len, sizeof fm.text - len, " (and %d more problem%s)",
+                 fm.problems - 1, fm.problems > 2 ? "s" : "");
     }
-    dk_err_set(err, DK_ERR_FORMAT, "%s", first);
+    dk_err_set(err, DK_ERR_FORMAT, "%s", fm.text);
     dk_err_hint(err, "the weights do not match unet/config.json: were they downloaded "
                      "from another model, or edited? Fetch the unet/ folder again");
     return DK_ERR_FORMAT;
 }
 
-static dk_status copy_all(const TsApi *api, ts_module *m, const Files *fs, DkErr *err)
+/* No tensor in two files of a sharded checkpoint. */
+static dk_status check_shards(const Files *fs, DkErr *err)
 {
-    for (int k = 0; k < fs->n; k++)
+    for (int k = 1; k < fs->n; k++)
         for (int i = 0; i < st_count(fs->f[k]); i++) {
             const StEntry *e = st_entry(fs->f[k], i);
-            ts_tensor *t = NULL;
-            dk_status rc = st_read(api, fs->f[k], e, &t, err);
-            if (rc != DK_OK)
-                return rc;
-            ts_status st = api->module_state_set(m, e->name, t);
-            api->tensor_free(t);
-            if (st != TS_OK)
-                return backend_error(api, st, err);
+            for (int j = 0; j < k; j++)
+                if (st_find(fs->f[j], e->name))
+                    return dk_err_set(err, DK_ERR_FORMAT, "tensor %s is in both %s and %s",
+                                      e->name, st_path(fs->f[j]), st_path(fs->f[k]));
         }
     return DK_OK;
 }
@@ -335,20 +300,11 @@ dk_status if_unet_load(const TsApi *api, const char *folder, ts_dtype dtype, int
     }
     *strrchr(dir, '/') = '\0';
 
-    /* 1. the files' headers, indexed by key: (file << 32) | entry */
+    /* 1. the files' headers */
     Files fs = {0};
-    json_t *where = json_object();
-    rc = where ? open_weights(&fs, dir, dtype, err) : dk_err_oom(err);
-    for (int k = 0; rc == DK_OK && k < fs.n; k++)
-        for (int i = 0; rc == DK_OK && i < st_count(fs.f[k]); i++) {
-            const StEntry *e = st_entry(fs.f[k], i);
-            StFile *other = NULL;
-            if (lookup(&fs, where, e->name, &other))
-                rc = dk_err_set(err, DK_ERR_FORMAT, "tensor %s is in both %s and %s",
-                                e->name, st_path(other), st_path(fs.f[k]));
-            else
-                json_object_set_new(where, e->name, json_integer(((json_int_t)k << 32) | i));
-        }
+    rc = open_weights(&fs, dir, dtype, err);
+    if (rc == DK_OK)
+        rc = check_shards(&fs, err);
 
     /* 2. the model, then every name and shape, then the data */
     ts_module *m = NULL;
@@ -365,16 +321,15 @@ dk_status if_unet_load(const TsApi *api, const char *folder, ts_dtype dtype, int
         }
     }
     if (rc == DK_OK)
-        rc = check(api, m, &fs, where, err);
-    if (rc == DK_OK)
-        rc = copy_all(api, m, &fs, err);
+        rc = check(api, m, &fs, err);
+    for (int k = 0; rc == DK_OK && k < fs.n; k++)
+        rc = st_copy_into(api, fs.f[k], m, NULL, err);
     if (rc == DK_OK && used && used_cap) {
         ts_dtype file_dt = fs.n && st_count(fs.f[0]) ? st_entry(fs.f[0], 0)->dtype : dtype;
         snprintf(used, used_cap, "%s%s (%s%s%s)", strcmp(dir, folder) ? "unet/" : "",
                  fs.what, ts_dtype_name(file_dt), file_dt == dtype ? "" : ", converted to ",
                  file_dt == dtype ? "" : ts_dtype_name(dtype));
     }
-    json_decref(where);
     files_close(&fs);
     free(dir);
     free(cfg);

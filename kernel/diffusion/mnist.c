@@ -9,6 +9,7 @@
  * 47 MB file costs 47 MB, not twice that.
  */
 #include "mnist.h"
+#include "../util/file.h"
 
 #include <assert.h>
 #include <errno.h>
@@ -230,15 +231,6 @@ static int split_index(const char *split, DkErr *err)
     return -1;
 }
 
-static char *join(const char *dir, const char *name)
-{
-    size_t n = strlen(dir) + strlen(name) + 2;
-    char *p = malloc(n);
-    if (p)
-        snprintf(p, n, "%s/%s", dir, name);
-    return p;
-}
-
 dk_status mnist_load(const char *dir, const char *split, Dataset **out,
                      DkErr *err)
 {
@@ -247,7 +239,7 @@ dk_status mnist_load(const char *dir, const char *split, Dataset **out,
     if (k < 0)
         return DK_ERR_ARG;
     const Split *s = &SPLITS[k];
-    char *img = join(dir, s->images), *lab = join(dir, s->labels);
+    char *img = dk_path_join(dir, s->images), *lab = dk_path_join(dir, s->labels);
     char name[32];
     snprintf(name, sizeof name, "MNIST %s", s->name);
     dk_status rc = img && lab
@@ -272,7 +264,7 @@ dk_status mnist_load(const char *dir, const char *split, Dataset **out,
  * mnist_load then checks all four files and reports what is wrong). */
 static int has_mnist(const char *dir)
 {
-    char *p = join(dir, SPLITS[0].images);
+    char *p = dk_path_join(dir, SPLITS[0].images);
     int ok = p && access(p, R_OK) == 0;
     free(p);
     return ok;
@@ -285,7 +277,7 @@ static char *search_up(const char *start)
     if (snprintf(base, sizeof base, "%s", start) >= (int)sizeof base)
         return NULL;
     for (int level = 0; level <= SEARCH_LEVELS; level++) {
-        char *cand = join(base, MNIST_REL_DIR);
+        char *cand = dk_path_join(base, MNIST_REL_DIR);
         if (!cand || has_mnist(cand))
             return cand;
         free(cand);

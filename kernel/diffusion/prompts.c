@@ -2,15 +2,13 @@
  * prompts.c: prompt embeddings read from a file (see prompts.h).
  */
 #include "prompts.h"
-#include "../util/file.h"
+#include "safetensors.h"
 
 #include <errno.h>
-#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#define MAX_HEADER (64u << 20)
 #define MAX_CLOSE 3   /* close matches listed for an unknown prompt */
 
 typedef struct Table {
@@ -32,103 +30,36 @@ static void table_free(const TsApi *api, Table *t)
 
 /* ---- reading the two formats ---------------------------------------------- */
 
-static int safetensors_dtype(const char *name, ts_dtype *d, size_t *size)
-{
-    if (!strcmp(name, "F16"))
-        *d = TS_F16, *size = 2;
-    else if (!strcmp(name, "BF16"))
-        *d = TS_BF16, *size = 2;
-    else if (!strcmp(name, "F32"))
-        *d = TS_F32, *size = 4;
-    else
-        return 0;
-    return 1;
-}
-
-/* One safetensors entry as a new tensor. */
-static dk_status st_entry(const TsApi *api, const char *path, const char *key,
-                          json_t *v, const char *body, size_t body_len,
-                          ts_tensor **out, DkErr *err)
-{
-    json_t *dt = json_object_get(v, "dtype"), *shape = json_object_get(v, "shape"),
-           *offs = json_object_get(v, "data_offsets");
-    ts_dtype dtype;
-    size_t esize = 0;
-    if (!json_is_string(dt) || !json_is_array(shape) || !json_is_array(offs) ||
-        json_array_size(offs) != 2 || json_array_size(shape) > TS_MAX_DIMS)
-        return dk_err_set(err, DK_ERR_FORMAT, "%s: the entry \"%s\" is malformed",
-                          path, key);
-    if (!safetensors_dtype(json_string_value(dt), &dtype, &esize))
-        return dk_err_set(err, DK_ERR_FORMAT, "%s: \"%s\" is %s, not a float16, "
-                          "bfloat16 or float32 embedding", path, key,
-                          json_string_value(dt));
-    int64_t sh[TS_MAX_DIMS], numel = 1;
-    const int nd = (int)json_array_size(shape);
-    for (int d = 0; d < nd; d++) {
-        json_t *s = json_array_get(shape, (size_t)d);
-        if (!json_is_integer(s) || json_integer_value(s) < 0 ||
-            json_integer_value(s) > (1ll << 32))
-            return dk_err_set(err, DK_ERR_FORMAT, "%s: \"%s\" has a bad shape",
-                              path, key);
-        sh[d] = json_integer_value(s);
-        numel *= sh[d];
-    }
-    json_int_t b0 = json_integer_value(json_array_get(offs, 0)),
-               b1 = json_integer_value(json_array_get(offs, 1));
-    if (b0 < 0 || b1 < b0 || (uint64_t)b1 > body_len ||
-        (uint64_t)(b1 - b0) != (uint64_t)numel * esize)
-        return dk_err_set(err, DK_ERR_FORMAT, "%s: the data of \"%s\" lies outside "
-                          "the file or has the wrong size (a truncated file?)",
-                          path, key);
-    ts_status st = api->tensor_from_data(out, body + b0, sh, nd, dtype);
-    return st == TS_OK ? DK_OK : backend_error(api, st, err);
-}
-
-/* safetensors: 8 bytes of little-endian header size, the JSON header, the
- * data.  Keys are the prompts; "__metadata__" is skipped. */
+/* safetensors, through the kernel's one reader: keys are the prompts, in
+ * the order of their data. */
 static dk_status load_safetensors(const TsApi *api, const char *path,
                                   Table *t, DkErr *err)
 {
-    size_t len = 0;
-    char *buf = dk_read_file(path, &len, err);
-    if (!buf)
-        return err->code;
-    uint64_t hlen = 0;
-    for (int i = 7; len >= 8 && i >= 0; i--)
-        hlen = hlen << 8 | (unsigned char)buf[i];
-    json_error_t jerr;
-    json_t *hdr = NULL;
-    dk_status rc = DK_OK;
-    if (len < 8 || hlen > MAX_HEADER || hlen > len - 8)
-        rc = dk_err_set(err, DK_ERR_FORMAT, "%s is neither a torch.save file nor "
-                        "a safetensors file (or it is truncated)", path);
-    else if (!(hdr = json_loadb(buf + 8, (size_t)hlen, 0, &jerr)) ||
-             !json_is_object(hdr))
-        rc = dk_err_set(err, DK_ERR_FORMAT, "%s: the safetensors header is not "
-                        "a JSON object (%s)", path, hdr ? "another JSON value"
-                                                        : jerr.text);
-    const size_t cap = hdr ? json_object_size(hdr) : 0;
-    if (rc == DK_OK && (!(t->keys = calloc(cap + 1, sizeof *t->keys)) ||
-                        !(t->values = calloc(cap + 1, sizeof *t->values))))
+    StFile *f = NULL;
+    StProblem why = ST_FINE;
+    dk_status rc = st_open(path, &f, &why, err);
+    if (why == ST_NOT_SAFETENSORS)
+        return dk_err_set(err, DK_ERR_FORMAT, "%s is neither a torch.save file nor "
+                          "a safetensors file (or it is truncated)", path);
+    if (rc != DK_OK)
+        return rc;
+    const int n = st_count(f);
+    if (!(t->keys = calloc((size_t)n + 1, sizeof *t->keys)) ||
+        !(t->values = calloc((size_t)n + 1, sizeof *t->values)))
         rc = dk_err_oom(err);
-    const char *key;
-    json_t *v;
-    if (rc == DK_OK) {
-        json_object_foreach(hdr, key, v) {
-            if (!strcmp(key, "__metadata__"))
-                continue;
-            rc = st_entry(api, path, key, v, buf + 8 + hlen, len - 8 - hlen,
-                          &t->values[t->n], err);
-            if (rc != DK_OK)
-                break;
-            if (!(t->keys[t->n++] = strdup(key))) {
-                rc = dk_err_oom(err);
-                break;
-            }
+    for (int i = 0; rc == DK_OK && i < n; i++) {
+        const StEntry *e = st_entry(f, i);
+        if (e->dtype != TS_F16 && e->dtype != TS_BF16 && e->dtype != TS_F32) {
+            rc = dk_err_set(err, DK_ERR_FORMAT, "%s: \"%s\" is %s, not a float16, "
+                            "bfloat16 or float32 embedding", path, e->name,
+                            st_dtype_name(e->dtype));
+            break;
         }
+        rc = st_read(api, f, e, &t->values[t->n], err);
+        if (rc == DK_OK && !(t->keys[t->n++] = strdup(e->name)))
+            rc = dk_err_oom(err);
     }
-    json_decref(hdr);
-    free(buf);
+    st_close(f);
     return rc;
 }
 

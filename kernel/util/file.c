@@ -1,5 +1,5 @@
 /*
- * file.c: reading a whole file into memory (file.h).
+ * file.c: reading a whole file into memory, and joining paths (file.h).
  */
 #include "file.h"
 
@@ -43,4 +43,13 @@ char *dk_read_file(const char *path, size_t *len, DkErr *err)
     if (len)
         *len = n;
     return buf;
+}
+
+char *dk_path_join(const char *dir, const char *name)
+{
+    size_t n = strlen(dir) + strlen(name) + 2;
+    char *p = malloc(n);
+    if (p)
+        snprintf(p, n, "%s/%s", dir, name);
+    return p;
 }

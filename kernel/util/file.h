@@ -1,5 +1,5 @@
 /*
- * file.h: reading a whole file into memory.
+ * file.h: reading a whole file into memory, and joining paths.
  */
 #ifndef DK_FILE_H
 #define DK_FILE_H
@@ -13,5 +13,8 @@
  * caller (free()).  len may be NULL.  On failure returns NULL with err set:
  * DK_ERR_IO "cannot open PATH: reason" or "cannot read PATH", DK_ERR_OOM. */
 char *dk_read_file(const char *path, size_t *len, DkErr *err);
+
+/* "dir/name", malloc'd for the caller (free()); NULL when out of memory. */
+char *dk_path_join(const char *dir, const char *name);
 
 #endif

@@ -62,7 +62,7 @@ int main(int argc, char **argv)
         die("load", &err);
     double load_ms = now_ms() - t0;
     StFile *f = NULL;
-    if (st_open(argv[2], &f, &err) != DK_OK)
+    if (st_open(argv[2], &f, NULL, &err) != DK_OK)
         die("io", &err);
     ts_tensor *x = NULL, *t = NULL, *text = NULL, *ref = NULL, *y = NULL;
     if (st_load(api, f, "x", &x, &err) || st_load(api, f, "t", &t, &err) ||

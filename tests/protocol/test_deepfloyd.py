@@ -10,30 +10,9 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import ROOT, execute
+from conftest import ROOT, error, ok, value
 
-LONG = 300
 TINY = ROOT / "tests" / "data" / "if" / "tiny"
-
-
-def ok(kc, code, timeout=LONG):
-    reply, outputs = execute(kc, code, timeout=timeout)
-    errors = [m["content"] for m in outputs if m["msg_type"] == "error"]
-    assert reply["content"]["status"] == "ok", (code, errors)
-    return outputs
-
-
-def value(kc, expr):
-    outs = ok(kc, expr)
-    return [m for m in outs if m["msg_type"] == "execute_result"][0]["content"]["data"]["text/plain"]
-
-
-def error(kc, code):
-    reply, outputs = execute(kc, code, timeout=LONG)
-    assert reply["content"]["status"] == "error", code
-    errs = [m["content"] for m in outputs if m["msg_type"] == "error"]
-    assert len(errs) == 1, errs
-    return errs[0]["ename"], errs[0]["evalue"], "\n".join(errs[0]["traceback"])
 
 
 @pytest.fixture(scope="module")

@@ -14,16 +14,9 @@ import time
 
 import pytest
 
-from conftest import ROOT, execute, shell_reply, collect_iopub
+from conftest import ROOT, collect_iopub, execute, ok, shell_reply, value
 
 LONG = 120
-
-
-def ok(kc, code, timeout=LONG):
-    reply, outputs = execute(kc, code, timeout=timeout)
-    errors = [m["content"] for m in outputs if m["msg_type"] == "error"]
-    assert reply["content"]["status"] == "ok", (code, errors)
-    return outputs
 
 
 @pytest.fixture(scope="module")
@@ -100,11 +93,6 @@ def test_checkpoint_round_trip_and_errors(mk, tmp_path):
     reply, outs = execute(mk.kc, f'load_model "{ROOT / "notebooks" / "data" / "chelsea.png"}"')
     assert reply["content"]["status"] == "error"
     assert "not a checkpoint" in reply["content"]["evalue"]
-
-
-def value(kc, expr):
-    outs = ok(kc, expr)
-    return [m for m in outs if m["msg_type"] == "execute_result"][0]["content"]["data"]["text/plain"]
 
 
 def test_section_1_2_figures(mk):

@@ -6,42 +6,11 @@
  * at 1.5 and the stage II clip at 1.0, learned-range noise from the same
  * seeded generator, no noise at t = 0), and the image-noising scheduler.
  */
-#include "torch_test.h"
-
-#include <jansson.h>
-#include <math.h>
-#include <stdlib.h>
+#include "if_reference.h"
 
 #include "diffusion/if_scheduler.h"
 
 static const TsApi *A;
-
-static ts_tensor *tensor_of(json_t *list, const int64_t *shape, int nd)
-{
-    const size_t n = json_array_size(list);
-    float *v = malloc(n * sizeof *v);
-    for (size_t i = 0; i < n; i++)
-        v[i] = (float)json_number_value(json_array_get(list, i));
-    ts_tensor *t = NULL;
-    CHECK(A->tensor_from_data(&t, v, shape, nd, TS_F32) == TS_OK);
-    free(v);
-    return t;
-}
-
-/* The largest |got - want| over the list. */
-static double max_diff(const ts_tensor *got, json_t *want)
-{
-    const size_t n = json_array_size(want);
-    float *v = malloc(n * sizeof *v);
-    double worst = INFINITY;
-    if (got && A->tensor_to_data(got, v, (int64_t)n, TS_F32) == TS_OK) {
-        worst = 0;
-        for (size_t i = 0; i < n; i++)
-            worst = fmax(worst, fabs(v[i] - json_number_value(json_array_get(want, i))));
-    }
-    free(v);
-    return worst;
-}
 
 static void check_timesteps(json_t *all)
 {
@@ -74,11 +43,10 @@ static void check_steps(json_t *steps)
     json_array_foreach(steps, i, c) {
         const int n = (int)json_integer_value(json_object_get(c, "n"));
         const int t = (int)json_integer_value(json_object_get(c, "t"));
-        ts_tensor *x = tensor_of(json_object_get(c, "x"), shape, 4),
-                  *eps = tensor_of(json_object_get(c, "eps"), shape, 4),
-                  *v = tensor_of(json_object_get(c, "v"), shape, 4);
-        ts_generator *g = NULL;
-        CHECK(A->generator_new(&g, (uint64_t)json_integer_value(json_object_get(c, "seed"))) == TS_OK);
+        ts_tensor *x = ref_tensor(A, json_object_get(c, "x"), shape, 4),
+                  *eps = ref_tensor(A, json_object_get(c, "eps"), shape, 4),
+                  *v = ref_tensor(A, json_object_get(c, "v"), shape, 4);
+        ts_generator *g = ref_generator(A, c);
         DkErr err = {0};
         Expr s;
         expr_begin(&s, A, &err);
@@ -86,7 +54,7 @@ static void check_steps(json_t *steps)
                                              if_prev_timestep(t, n),
                                              json_number_value(json_object_get(c, "max_value")), g));
         CHECK(expr_end(&s) == DK_OK);
-        const double d = max_diff(y, json_object_get(c, "out"));
+        const double d = ref_max_diff(A, y, json_object_get(c, "out"));
         if (d > 2e-5)
             fprintf(stderr, "  step t=%d (max %g): off by %g\n", t,
                     json_number_value(json_object_get(c, "max_value")), d);
@@ -103,15 +71,15 @@ static void check_steps(json_t *steps)
 static void check_noise_image(json_t *c)
 {
     const int64_t shape[4] = {1, 3, 4, 4};
-    ts_tensor *x = tensor_of(json_object_get(c, "x"), shape, 4),
-              *z = tensor_of(json_object_get(c, "noise"), shape, 4);
+    ts_tensor *x = ref_tensor(A, json_object_get(c, "x"), shape, 4),
+              *z = ref_tensor(A, json_object_get(c, "noise"), shape, 4);
     DkErr err = {0};
     Expr s;
     expr_begin(&s, A, &err);
     ts_tensor *y = expr_keep(&s, if_noise_image(&s, schedule_if(), x, z,
                                                 (int)json_integer_value(json_object_get(c, "level"))));
     CHECK(expr_end(&s) == DK_OK);
-    CHECK(max_diff(y, json_object_get(c, "out")) <= 1e-6);
+    CHECK(ref_max_diff(A, y, json_object_get(c, "out")) <= 1e-6);
     A->tensor_free(x);
     A->tensor_free(z);
     A->tensor_free(y);
@@ -144,13 +112,9 @@ int main(void)
     A = torch_test_api();
     if (!A)
         return check_report("test_if_scheduler");
-    json_error_t jerr;
-    json_t *ref = json_load_file("tests/data/if/reference.json", 0, &jerr);
-    CHECK(ref != NULL);
-    if (!ref) {
-        fprintf(stderr, "  reference.json: %s\n", jerr.text);
+    json_t *ref = ref_load();
+    if (!ref)
         return check_report("test_if_scheduler");
-    }
     json_t *sch = json_object_get(ref, "scheduler");
     check_timesteps(json_object_get(sch, "timesteps"));
     check_steps(json_object_get(sch, "steps"));

@@ -6,14 +6,16 @@
  * make_fixtures.py: tiny random UNets with the block types of IF's stage I
  * (IF-I-XL) and stage II (IF-II-L) configs, their inputs, and diffusers
  * 0.27.2's outputs.  Checked here:
- *  - stage I (one float32 file) and stage II (three shards and an index)
- *    match diffusers within 1e-4, with a prompt and with the null (zero)
- *    prompt, at timesteps 999, 690, 250 and 0 (one per image) and, for
- *    stage II, noise levels 250, 0, 500, 999; so does a third UNet with
- *    the config options IF's checkpoints leave at one value;
- *  - the .fp16. variant: read into a float32 model it matches diffusers
- *    running the same fp16-rounded weights within 1e-4 (fp16 -> fp32 is
- *    exact); read into a bfloat16 model, within a tolerance argued below;
+ *  - stage I (the .fp16. variant alone, read into a float32 model: fp16 ->
+ *    fp32 is exact) and stage II (float32, three shards and an index)
+ *    match diffusers running the same weights in float32 within 1e-4,
+ *    with a prompt and with the null (zero) prompt, at timesteps 999, 690,
+ *    250 and 0 (one per image) and, for stage II, noise levels 250, 0,
+ *    500, 999; so does a third UNet (one float32 file) with the config
+ *    options IF's checkpoints leave at one value;
+ *  - which file: a float32 model prefers the float32 file (written here
+ *    from stage I, next to its variant) and matches as well; a bfloat16
+ *    model prefers the variant, within a tolerance argued below;
  *  - broken checkpoints (a renamed key, a mis-shaped tensor, a truncated
  *    file, a bad header, a missing shard, a config the kernel does not
  *    implement, no config) are refused with messages that name the problem;
@@ -37,6 +39,8 @@
 #include "diffusion/safetensors.h"
 
 #define DATA "tests/data/deepfloyd"
+#define VARIANT "diffusion_pytorch_model.fp16.safetensors"
+#define STAGE1 DATA "/stage1/unet/" VARIANT
 
 static const TsApi *api;
 static char tmp[] = "/tmp/dk-ifunet-XXXXXX";
@@ -128,7 +132,7 @@ static void match(const char *stage, ts_module *m, int stage2, const char *want_
     snprintf(path, sizeof path, DATA "/%s/io.safetensors", stage);
     DkErr err = {0};
     StFile *f = NULL;
-    CHECK(st_open(path, &f, &err) == DK_OK);
+    CHECK(st_open(path, &f, NULL, &err) == DK_OK);
     dk_err_clear(&err);
     if (!f || !m)
         return;
@@ -162,8 +166,10 @@ static int has_param(ts_module *m, const char *key, ts_dtype want)
 static void test_stage1(void)
 {
     char used[256];
+    /* a float32 model falls back to the variant, and says so */
     ts_module *m = load(DATA "/stage1", TS_F32, used, sizeof used);
-    CHECK_STR(used, "unet/diffusion_pytorch_model.safetensors (float32)");
+    CHECK_STR(used, "unet/diffusion_pytorch_model.fp16.safetensors (float16, converted "
+                    "to float32)");
     CHECK(m && has_param(m, "down_blocks.1.attentions.0.to_k.weight", TS_F32));
     CHECK(m && has_param(m, "add_embedding.pool.positional_embedding", TS_F32));
     CHECK(m && has_param(m, "up_blocks.3.resnets.1.conv_shortcut.weight", TS_F32));
@@ -280,7 +286,7 @@ static void make_dir(char *dir, size_t cap, const char *name, const char *config
  * replaced by `bad_len` when nonzero), into dir/unet. */
 static void write_edited(const char *dir, void (*edit)(json_t *), uint64_t bad_len)
 {
-    FILE *f = fopen(DATA "/stage1/unet/diffusion_pytorch_model.safetensors", "rb");
+    FILE *f = fopen(STAGE1, "rb");
     CHECK(f != NULL);
     if (!f)
         return;
@@ -299,7 +305,7 @@ static void write_edited(const char *dir, void (*edit)(json_t *), uint64_t bad_l
     char *text = json_dumps(hdr, JSON_COMPACT | JSON_PRESERVE_ORDER);
     json_decref(hdr);
     char p[512];
-    snprintf(p, sizeof p, "%s/unet/diffusion_pytorch_model.safetensors", dir);
+    snprintf(p, sizeof p, "%s/unet/" VARIANT, dir);
     FILE *o = fopen(p, "wb");
     uint64_t n = bad_len ? bad_len : strlen(text);
     for (int i = 0; i < 8; i++)
@@ -364,10 +370,9 @@ static void test_broken(void)
                                                       "needs [6, 8, 3, 3]"}, 3);
 
     make_dir(dir, sizeof dir, "truncated", NULL);
-    snprintf(p, sizeof p, "%s/unet/diffusion_pytorch_model.safetensors", dir);
-    CHECK(copy_file(DATA "/stage1/unet/diffusion_pytorch_model.safetensors", p, 5000));
-    refused(dir, DK_ERR_FORMAT, (const char *const[]){"is truncated: tensor",
-                                                      "diffusion_pytorch_model.safetensors"}, 2);
+    snprintf(p, sizeof p, "%s/unet/" VARIANT, dir);
+    CHECK(copy_file(STAGE1, p, 5000));
+    refused(dir, DK_ERR_FORMAT, (const char *const[]){"is truncated: tensor", VARIANT}, 2);
 
     make_dir(dir, sizeof dir, "badlen", NULL);
     write_edited(dir, NULL, 1ull << 40);
@@ -376,7 +381,7 @@ static void test_broken(void)
 
     make_dir(dir, sizeof dir, "badjson", NULL);
     write_edited(dir, NULL, 0);
-    snprintf(p, sizeof p, "%s/unet/diffusion_pytorch_model.safetensors", dir);
+    snprintf(p, sizeof p, "%s/unet/" VARIANT, dir);
     FILE *f = fopen(p, "r+b");
     CHECK(f && fseek(f, 9, SEEK_SET) == 0 && fputc('#', f) == '#');
     if (f)
@@ -432,39 +437,45 @@ static void test_broken(void)
     dk_err_clear(&err);
 }
 
-/* The .fp16. variant: exact in float32, close in bfloat16. */
+static void save_state(ts_module *m, const char *path);   /* below */
+
+/* Which file: with both in the folder, float32 reads the float32 file
+ * (written here from the variant's numbers) and matches diffusers as the
+ * variant does; bfloat16 reads the variant, close. */
 static void test_fp16(void)
 {
     char dir[256], p[512], used[256];
-    make_dir(dir, sizeof dir, "fp16only", NULL);
-    snprintf(p, sizeof p, "%s/unet/diffusion_pytorch_model.fp16.safetensors", dir);
-    CHECK(copy_file(DATA "/stage1/unet/diffusion_pytorch_model.fp16.safetensors", p, 0));
-    /* a float32 model falls back to the variant, and says so */
-    ts_module *m = load(dir, TS_F32, used, sizeof used);
-    CHECK_STR(used, "unet/diffusion_pytorch_model.fp16.safetensors (float16, converted "
-                    "to float32)");
-    match("stage1", m, 0, "out16_text", 0);
+    make_dir(dir, sizeof dir, "both", NULL);
+    snprintf(p, sizeof p, "%s/unet/" VARIANT, dir);
+    CHECK(copy_file(STAGE1, p, 0));
+    ts_module *m = load(DATA "/stage1", TS_F32, NULL, 0);
+    snprintf(p, sizeof p, "%s/unet/diffusion_pytorch_model.safetensors", dir);
+    if (m)
+        save_state(m, p);
+    api->module_free(m);
+    m = load(dir, TS_F32, used, sizeof used);
+    CHECK_STR(used, "unet/diffusion_pytorch_model.safetensors (float32)");
+    match("stage1", m, 0, "out_text", 1);
     api->module_free(m);
 
     /* bfloat16 prefers the variant.  bf16 keeps 8 significant bits (unit
      * roundoff 2^-9 = 0.2%) and rounds every activation too.  How much this
-     * fixture amplifies rounding is measured by the fixture itself: the fp16
-     * variant's weights (roundoff 2^-12, weights only) already move its
-     * output by 0.17% rms from the float32 weights' (out_text vs
-     * out16_text), so bf16, 8x coarser and on activations along ~40 layers
-     * of O(1) random weights, lands at a few percent (measured: 4.9% rms,
-     * 5.6% worst element).  Allow 8% rms and 15% of the largest output: a
+     * fixture amplifies rounding is measured on the fixture itself: rounding
+     * its float32 weights to fp16 (roundoff 2^-12, weights only) moved its
+     * output by 0.17% rms (make_fixtures.py prints it), so bf16, 8x
+     * coarser and on activations along ~40 layers of O(1) random weights,
+     * lands at a few percent (measured: 4.9% rms, 5.6% worst element).  Allow 8% rms and 15% of the largest output: a
      * wrong weight or wiring moves the output by tens of percent
      * everywhere. */
-    m = load(DATA "/stage1", TS_BF16, used, sizeof used);
+    m = load(dir, TS_BF16, used, sizeof used);
     CHECK_STR(used, "unet/diffusion_pytorch_model.fp16.safetensors (float16, converted "
                     "to bfloat16)");
     CHECK(m && has_param(m, "conv_in.weight", TS_BF16));
     StFile *f = NULL;
     DkErr err = {0};
-    CHECK(st_open(DATA "/stage1/io.safetensors", &f, &err) == DK_OK);
+    CHECK(st_open(DATA "/stage1/io.safetensors", &f, NULL, &err) == DK_OK);
     if (m && f) {
-        ts_tensor *y = forward(m, f, "text", 0), *ref = io(f, "out16_text");
+        ts_tensor *y = forward(m, f, "text", 0), *ref = io(f, "out_text");
         double scale = 0, rel = 0, d = max_diff2(y, ref, &scale, &rel);
         ts_dtype dt = TS_F64;
         CHECK(y && api->tensor_dtype(y, &dt) == TS_OK && dt == TS_F32);  /* x's dtype */
@@ -544,32 +555,37 @@ static long status_kb(const char *field)
     return v;
 }
 
+/* State tensor i of m (the caller frees it), its name, shape and size. */
+static ts_tensor *state(ts_module *m, int i, const char **name, int64_t *s, int *nd,
+                        int64_t *numel)
+{
+    ts_tensor *v = NULL;
+    CHECK(api->module_state_get(m, i, name, &v) == TS_OK);
+    CHECK(api->tensor_shape(v, s, TS_MAX_DIMS, nd) == TS_OK);
+    *numel = 1;
+    for (int d = 0; d < *nd; d++)
+        *numel *= s[d];
+    return v;
+}
+
 /* Write m's state as a float32 safetensors file. */
 static void save_state(ts_module *m, const char *path)
 {
-    int n = 0;
+    int n = 0, nd = 0;
     CHECK(api->module_state_count(m, &n) == TS_OK);
     json_t *hdr = json_object();
-    uint64_t off = 0;
+    const char *name = NULL;
+    int64_t s[TS_MAX_DIMS], numel = 0, off = 0;
     for (int i = 0; i < n; i++) {
-        const char *name = NULL;
-        ts_tensor *v = NULL;
-        int64_t s[8];
-        int nd = 0;
-        CHECK(api->module_state_get(m, i, &name, &v) == TS_OK);
-        CHECK(api->tensor_shape(v, s, 8, &nd) == TS_OK);
-        uint64_t numel = 1;
+        api->tensor_free(state(m, i, &name, s, &nd, &numel));
         json_t *shape = json_array();
-        for (int d = 0; d < nd; d++) {
-            numel *= (uint64_t)s[d];
+        for (int d = 0; d < nd; d++)
             json_array_append_new(shape, json_integer(s[d]));
-        }
         json_object_set_new(hdr, name, json_pack("{s:s,s:o,s:[I,I]}", "dtype", "F32",
                                                  "shape", shape, "data_offsets",
                                                  (json_int_t)off,
                                                  (json_int_t)(off + 4 * numel)));
         off += 4 * numel;
-        api->tensor_free(v);
     }
     char *text = json_dumps(hdr, JSON_COMPACT | JSON_PRESERVE_ORDER);
     FILE *f = fopen(path, "wb");
@@ -579,15 +595,7 @@ static void save_state(ts_module *m, const char *path)
         lb[i] = (unsigned char)(hl >> (8 * i));
     CHECK(f && fwrite(lb, 1, 8, f) == 8 && fputs(text, f) >= 0);
     for (int i = 0; f && i < n; i++) {
-        const char *name = NULL;
-        ts_tensor *v = NULL;
-        int64_t s[8];
-        int nd = 0;
-        CHECK(api->module_state_get(m, i, &name, &v) == TS_OK);
-        CHECK(api->tensor_shape(v, s, 8, &nd) == TS_OK);
-        int64_t numel = 1;
-        for (int d = 0; d < nd; d++)
-            numel *= s[d];
+        ts_tensor *v = state(m, i, &name, s, &nd, &numel);
         float *buf = malloc((size_t)numel * 4 + 4);
         CHECK(buf && api->tensor_to_data(v, buf, numel, TS_F32) == TS_OK);
         CHECK(fwrite(buf, 4, (size_t)numel, f) == (size_t)numel);

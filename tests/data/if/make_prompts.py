@@ -6,16 +6,22 @@ prompts).  Run with Debian's python3-torch, from the repository root:
 
     /usr/bin/python3 tests/data/if/make_prompts.py
 
+The real shape's file, prompts-real.pth ([1, 77, 4096] float16, 1.3 MB), is
+not committed: the build makes it for test_prompts (CMakeLists.txt) with
+
+    /usr/bin/python3 tests/data/if/make_prompts.py --real OUTDIR
+
 Values follow a formula the C test recomputes, so it can check that every
 prompt lands on its own tensor and every element in its place:
     emb[p][0, l, d] = float16(0.01 * (p + 1) + 0.001 * (l % 13) - 0.0001 * (d % 29))
 for the p-th prompt of PROMPTS, token l and channel d.  The real file's
 padding repeats one vector after the last token; "real.pth" copies that
-(tokens 8.. equal token 7), which also keeps it small in git.
+(tokens 8.. equal token 7).
 """
 import json
 import os
 import struct
+import sys
 
 import torch
 
@@ -55,15 +61,31 @@ def save_safetensors(path, tensors):
         f.write(struct.pack("<Q", len(head)) + head + b"".join(blobs))
 
 
-def main():
+def save_real(folder):
+    """The course file's shape: [1, 77, 4096] float16, two prompts."""
+    real = {p: embedding(i, 4096, pad_from=8) for i, p in enumerate(PROMPTS[:2])}
+    # written aside, then moved: a stopped build leaves no half file (and
+    # torch.save names the archive after the file, so the name stays)
+    tmp = os.path.join(folder, ".prompts-real.tmp")
+    os.makedirs(tmp, exist_ok=True)
+    torch.save(real, os.path.join(tmp, "prompts-real.pth"))
+    os.replace(os.path.join(tmp, "prompts-real.pth"), os.path.join(folder, "prompts-real.pth"))
+    os.rmdir(tmp)
+
+
+def main(argv):
+    if argv[:1] == ["--real"] and len(argv) == 2:
+        save_real(argv[1])
+        return 0
+    if argv:
+        sys.exit("usage: make_prompts.py [--real OUTDIR]")
     tiny = {p: embedding(i, 64) for i, p in enumerate(PROMPTS)}
     torch.save(tiny, os.path.join(HERE, "prompts-tiny.pth"))
     save_safetensors(os.path.join(HERE, "prompts-tiny.safetensors"), tiny)
-    real = {p: embedding(i, 4096, pad_from=8) for i, p in enumerate(PROMPTS[:2])}
-    torch.save(real, os.path.join(HERE, "prompts-real.pth"))
     torch.save({"": embedding(0, 64)}, os.path.join(HERE, "one-prompt.pth"))
     torch.save(embedding(0, 64), os.path.join(HERE, "not-a-dict.pth"))
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main(sys.argv[1:]))
