@@ -5,8 +5,7 @@ models/README.md report them).
 Each test runs one measurement with `diffuse --run` (the shipped MNIST
 class-conditioned model behind the denoiser interface) and reads the
 images back as PNGs: pixel distances with numpy, digits with the
-independent classifier (Debian's PyTorch, cached in build/ by
-test_quality.py or trained here first).
+independent classifier (Debian's PyTorch, its weights in tests/data/).
 """
 from __future__ import annotations
 
