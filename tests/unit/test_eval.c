@@ -8,77 +8,9 @@
 #include <string.h>
 #include <time.h>
 
+#include "cell.h"
 #include "check.h"
-#include "lang/interp.h"
 #include "util/interrupt.h"
-
-/* ---- a recording outlet ---------------------------------------------- */
-
-static char out_text[8192], err_text[8192];
-static json_t *displays; /* array of data objects */
-static int clears, last_wait, inputs, last_password;
-
-static void rec_stream(void *ctx, const char *name, const char *text,
-                       size_t len)
-{
-    char *buf = strcmp(name, "stdout") == 0 ? out_text : err_text;
-    strncat(buf, text, len < 4000 ? len : 4000);
-}
-
-static void rec_display(void *ctx, json_t *data, json_t *metadata,
-                        const char *display_id, int update)
-{
-    json_array_append(displays, data);
-}
-
-static void rec_clear(void *ctx, int wait)
-{
-    clears++;
-    last_wait = wait;
-}
-
-static char *rec_input(void *ctx, const char *prompt, int password, DkErr *err)
-{
-    inputs++;
-    last_password = password;
-    return strdup("Ada");
-}
-
-static const Outlet outlet = {NULL, rec_stream, rec_display, rec_clear,
-                              rec_input};
-
-static Interp *in;
-static DkErr err;
-static json_t *result;
-
-static void reset(void)
-{
-    out_text[0] = err_text[0] = '\0';
-    json_array_clear(displays);
-    clears = inputs = 0;
-    json_decref(result);
-    result = NULL;
-    dk_err_clear(&err);
-}
-
-static dk_status run(const char *code)
-{
-    reset();
-    return interp_execute(in, code, &outlet, &result, &err);
-}
-
-/* The text/plain of the cell's result, or "" when there is none. */
-static const char *plain(void)
-{
-    const char *s = json_string_value(json_object_get(result, "text/plain"));
-    return s ? s : "";
-}
-
-static const char *eval_plain(const char *code)
-{
-    run(code);
-    return plain();
-}
 
 static const char *tb_line(json_t *tb, size_t i)
 {
@@ -105,7 +37,6 @@ static double now(void)
 
 int main(void)
 {
-    displays = json_array();
     in = interp_new();
 
     /* Hello world and the stream it goes to. */
@@ -374,8 +305,7 @@ int main(void)
     CHECK(found);
     json_decref(cmds);
 
-    reset();
     interp_free(in);
-    json_decref(displays);
+    cell_done();
     return check_report("test_eval");
 }

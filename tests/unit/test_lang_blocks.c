@@ -10,53 +10,9 @@
 #include <string.h>
 #include <time.h>
 
+#include "cell.h"
 #include "check.h"
-#include "lang/interp.h"
 #include "util/interrupt.h"
-
-static char out_text[16384];
-
-static void rec_stream(void *ctx, const char *name, const char *text,
-                       size_t len)
-{
-    if (strcmp(name, "stdout") == 0)
-        strncat(out_text, text, len < 4000 ? len : 4000);
-}
-
-static void rec_display(void *ctx, json_t *data, json_t *metadata,
-                        const char *display_id, int update)
-{
-}
-
-static void rec_clear(void *ctx, int wait) {}
-
-static char *rec_input(void *ctx, const char *prompt, int password, DkErr *err)
-{
-    return strdup("");
-}
-
-static const Outlet outlet = {NULL, rec_stream, rec_display, rec_clear,
-                              rec_input};
-
-static Interp *in;
-static DkErr err;
-static json_t *result;
-
-static dk_status run(const char *code)
-{
-    out_text[0] = '\0';
-    json_decref(result);
-    result = NULL;
-    dk_err_clear(&err);
-    return interp_execute(in, code, &outlet, &result, &err);
-}
-
-static const char *plain(const char *code)
-{
-    run(code);
-    const char *s = json_string_value(json_object_get(result, "text/plain"));
-    return s ? s : "";
-}
 
 static const char *complete(const char *code, const char **indent)
 {
@@ -97,7 +53,7 @@ static void test_for(void)
     CHECK(run("for i in 1..3\n  print i\n  y = i / 0\nend") == DK_ERR_VALUE);
     CHECK(err.span.line == 3);
     CHECK_STR(out_text, "1\n");
-    CHECK_STR(plain("strided_timesteps"), "[990, 960, 930, 900, 870, 840, "
+    CHECK_STR(eval_plain("strided_timesteps"), "[990, 960, 930, 900, 870, 840, "
               "810, 780, 750, 720, 690, 660, 630, 600, 570, 540, 510, 480, "
               "450, 420, 390, 360, 330, 300, 270, 240, 210, 180, 150, 120, "
               "90, 60, 30, 0]");
@@ -108,14 +64,14 @@ static void test_functions(void)
     CHECK(run("def add(a, b)\n  return a + b\nend\nprint add(2, 3)") == DK_OK);
     CHECK_STR(out_text, "5\n");
     /* defined in one cell, called from another */
-    CHECK_STR(plain("add(1, add(2, 3)) * 2"), "12");
-    CHECK_STR(plain("add"), "function add(a, b)");
+    CHECK_STR(eval_plain("add(1, add(2, 3)) * 2"), "12");
+    CHECK_STR(eval_plain("add"), "function add(a, b)");
     /* locals stay local; globals are readable */
     CHECK(run("k = 10\ndef f(x)\n  y = x + k\n  k = 0\n  return y\nend\nprint f(1) k") == DK_OK);
     CHECK_STR(out_text, "11 10\n");
     CHECK(run("print y") == DK_ERR_NAME);
     /* no return gives none; return leaves loops */
-    CHECK_STR(plain("def g()\n  x = 1\nend\ng()"), "");
+    CHECK_STR(eval_plain("def g()\n  x = 1\nend\ng()"), "");
     CHECK(run("def first_big(xs)\n  for x in xs\n    if x > 2\n      return x\n    end\n  end\n  return -1\nend\nprint first_big([1, 5, 7]) first_big([1])") == DK_OK);
     CHECK_STR(out_text, "5 -1\n");
     /* recursion, and its limit */
@@ -123,7 +79,7 @@ static void test_functions(void)
     CHECK_STR(out_text, "3628800\n");
     CHECK(run("def down(n)\n  return down(n + 1)\nend\ndown(0)") == DK_ERR_VALUE);
     CHECK(err.msg && strstr(err.msg, "recursion is too deep"));
-    CHECK_STR(plain("fact(5)"), "120"); /* the interpreter is fine after */
+    CHECK_STR(eval_plain("fact(5)"), "120"); /* the interpreter is fine after */
     /* arity and kind */
     CHECK(run("add(1)") == DK_ERR_ARG);
     CHECK(err.msg && strstr(err.msg, "add takes 2 arguments, got 1"));
@@ -135,10 +91,10 @@ static void test_functions(void)
     CHECK(err.span.line == 2);
     CHECK(err.msg && strstr(err.msg, "in bad, line 2"));
     /* commands with glued parentheses take comma-separated arguments */
-    CHECK_STR(plain("clamp(5, 0, 1) + 1"), "2");
-    CHECK_STR(plain("sqrt(16) * 2"), "8");
-    CHECK_STR(plain("abs(-2)"), "2");
-    CHECK_STR(plain("mean [1, 2, 3]"), "2");
+    CHECK_STR(eval_plain("clamp(5, 0, 1) + 1"), "2");
+    CHECK_STR(eval_plain("sqrt(16) * 2"), "8");
+    CHECK_STR(eval_plain("abs(-2)"), "2");
+    CHECK_STR(eval_plain("mean [1, 2, 3]"), "2");
 }
 
 static void test_syntax(void)
@@ -190,7 +146,7 @@ static void test_interrupt(void)
     /* n holds the last finished assignment: the loop's variable agrees */
     CHECK(run("print n == i") == DK_OK);
     CHECK_STR(out_text, "true\n");
-    CHECK_STR(plain("n > 0 and n < 100000"), "true");
+    CHECK_STR(eval_plain("n > 0 and n < 100000"), "true");
 }
 
 /* In the sandbox (the fuzzer) a cell's statements and loop turns are
@@ -226,22 +182,22 @@ static void test_tensors(void)
         return;
     }
     CHECK(st == DK_OK);
-    CHECK_STR(plain("type (img * 0.5)"), "\"image\"");
-    CHECK_STR(plain("y = img * 0.5 + 1\nx = (y - 1) * 2\n(mean (abs (x - img))) < 1e-6"), "true");
-    CHECK_STR(plain("mean (img - img)"), "0");
-    CHECK_STR(plain("mean (2 - img + img)"), "2");
-    CHECK_STR(plain("mean (1 / ((zeros like img) + 4))"), "0.25");
-    CHECK_STR(plain("mean (-img + img)"), "0");
-    CHECK_STR(plain("mean (clamp img 2 3)"), "2");
-    CHECK_STR(plain("mean (clamp(img, lo=-5) - img)"), "0");
-    CHECK_STR(plain("mean (sqrt ((zeros like img) + 9))"), "3");
-    CHECK_STR(plain("mean (abs ((zeros like img) - 2))"), "2");
-    CHECK_STR(plain("(mean (img * img)) >= 0"), "true");
+    CHECK_STR(eval_plain("type (img * 0.5)"), "\"image\"");
+    CHECK_STR(eval_plain("y = img * 0.5 + 1\nx = (y - 1) * 2\n(mean (abs (x - img))) < 1e-6"), "true");
+    CHECK_STR(eval_plain("mean (img - img)"), "0");
+    CHECK_STR(eval_plain("mean (2 - img + img)"), "2");
+    CHECK_STR(eval_plain("mean (1 / ((zeros like img) + 4))"), "0.25");
+    CHECK_STR(eval_plain("mean (-img + img)"), "0");
+    CHECK_STR(eval_plain("mean (clamp img 2 3)"), "2");
+    CHECK_STR(eval_plain("mean (clamp(img, lo=-5) - img)"), "0");
+    CHECK_STR(eval_plain("mean (sqrt ((zeros like img) + 9))"), "3");
+    CHECK_STR(eval_plain("mean (abs ((zeros like img) - 2))"), "2");
+    CHECK_STR(eval_plain("(mean (img * img)) >= 0"), "true");
     /* broadcasting: a gray image against an RGB one */
-    CHECK_STR(plain("g = gray img\n(g + img).channels"), "3");
+    CHECK_STR(eval_plain("g = gray img\n(g + img).channels"), "3");
     /* the seeded stream: the same seed, the same noise */
-    CHECK_STR(plain("seed 3\na = randn like img\nseed 3\nb = randn like img\nmean (abs (a - b))"), "0");
-    CHECK_STR(plain("mean (abs (a - (randn like img)))") [0] != '0' ? "ok" : "same", "ok");
+    CHECK_STR(eval_plain("seed 3\na = randn like img\nseed 3\nb = randn like img\nmean (abs (a - b))"), "0");
+    CHECK_STR(eval_plain("mean (abs (a - (randn like img)))") [0] != '0' ? "ok" : "same", "ok");
     /* errors */
     CHECK(run("small = load \"notebooks/data/rocket.jpg\" size=4\nimg + small") == DK_ERR_SHAPE);
     CHECK(err.msg && strstr(err.msg, "shapes 1x3x8x8 and 1x3x4x4 do not broadcast"));
@@ -264,8 +220,7 @@ int main(void)
     test_interrupt();
     test_budget();
     test_tensors();
-    json_decref(result);
-    dk_err_clear(&err);
     interp_free(in);
+    cell_done();
     return check_report("test_lang_blocks");
 }

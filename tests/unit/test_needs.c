@@ -12,61 +12,33 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cell.h"
 #include "check.h"
-#include "lang/interp.h"
 
-static char out_text[4096];
-static char shown[16384];   /* the markdown of every display, in order */
-static int displays;
-static int marked;          /* displays marked {"diffuse": {"needs": ...}} */
-
-static void rec_stream(void *ctx, const char *name, const char *text,
-                       size_t len)
+/* The markdown of every display of the last cell, joined. */
+static const char *markdown(void)
 {
-    strncat(out_text, text, len < 1000 ? len : 1000);
+    static char all[16384];
+    all[0] = '\0';
+    for (size_t i = 0; i < json_array_size(displays); i++) {
+        const char *md = shown(i, "text/markdown");
+        if (md)
+            strncat(all, md, sizeof all - strlen(all) - 1);
+    }
+    return all;
 }
 
-static void rec_display(void *ctx, json_t *data, json_t *metadata,
-                        const char *display_id, int update)
+/* How many displays of the last cell are marked as the guard's:
+ * metadata {"diffuse": {"needs": "deepfloyd"}}. */
+static int marked(void)
 {
-    const char *md = json_string_value(json_object_get(data, "text/markdown"));
-    if (md)
-        strncat(shown, md, sizeof shown - strlen(shown) - 1);
-    json_t *d = json_object_get(metadata, "diffuse");
-    const char *what = json_string_value(json_object_get(d, "needs"));
-    marked += what && !strcmp(what, "deepfloyd");
-    displays++;
-}
-
-static void rec_clear(void *ctx, int wait) {}
-
-static char *rec_input(void *ctx, const char *prompt, int password, DkErr *err)
-{
-    return strdup("");
-}
-
-static const Outlet outlet = {NULL, rec_stream, rec_display, rec_clear,
-                              rec_input};
-
-static Interp *in;
-static DkErr err;
-static json_t *result;
-
-static dk_status run(const char *code)
-{
-    out_text[0] = shown[0] = '\0';
-    displays = marked = 0;
-    json_decref(result);
-    result = NULL;
-    dk_err_clear(&err);
-    return interp_execute(in, code, &outlet, &result, &err);
-}
-
-static const char *plain(const char *code)
-{
-    run(code);
-    const char *s = json_string_value(json_object_get(result, "text/plain"));
-    return s ? s : "";
+    int n = 0;
+    for (size_t i = 0; i < json_array_size(display_meta); i++) {
+        json_t *d = json_object_get(json_array_get(display_meta, i), "diffuse");
+        const char *what = json_string_value(json_object_get(d, "needs"));
+        n += what && !strcmp(what, "deepfloyd");
+    }
+    return n;
 }
 
 static void test_without_weights(void)
@@ -77,22 +49,24 @@ static void test_without_weights(void)
     CHECK(run("needs deepfloyd\nx = 2\nprint \"ran on\"\nx") == DK_OK);
     CHECK(result == NULL);
     CHECK_STR(out_text, "");
-    CHECK(displays == 1 && marked == 1);
-    CHECK(strstr(shown, "Skipped: this cell needs DeepFloyd IF's weights"));
-    CHECK(strstr(shown, "DIFFUSE_DEEPFLOYD is not set"));
-    CHECK(strstr(shown, "accept the licence on the model card of "
+    CHECK_STR(err_text, "");
+    CHECK(json_array_size(displays) == 1 && marked() == 1);
+    CHECK(strstr(markdown(), "Skipped: this cell needs DeepFloyd IF's weights"));
+    CHECK(strstr(markdown(), "DIFFUSE_DEEPFLOYD is not set"));
+    CHECK(strstr(markdown(), "accept the licence on the model card of "
                         "`DeepFloyd/IF-I-XL-v1.0`"));
-    CHECK(strstr(shown, "unet/diffusion_pytorch_model.fp16.safetensors"));
-    CHECK(strstr(shown, "prompt_embeds_dict.pth"));
-    CHECK(strstr(shown, "IF-II-L-v1.0"));
-    CHECK_STR(plain("x"), "1");
+    CHECK(strstr(markdown(), "unet/diffusion_pytorch_model.fp16.safetensors"));
+    CHECK(strstr(markdown(), "prompt_embeds_dict.pth"));
+    CHECK(strstr(markdown(), "IF-II-L-v1.0"));
+    CHECK_STR(eval_plain("x"), "1");
 
     /* Later cells: one line, no how-to; statements before the guard ran. */
     CHECK(run("y = 5\nneeds deepfloyd\ny = 6") == DK_OK);
-    CHECK(displays == 1 && marked == 1);
-    CHECK(strstr(shown, "Skipped") && !strstr(shown, "huggingface-cli"));
-    CHECK(strchr(shown, '\n') == shown + strlen(shown) - 1);
-    CHECK_STR(plain("y"), "5");
+    CHECK(json_array_size(displays) == 1 && marked() == 1);
+    const char *md = markdown();
+    CHECK(strstr(md, "Skipped") && !strstr(md, "huggingface-cli"));
+    CHECK(strchr(md, '\n') == md + strlen(md) - 1);
+    CHECK_STR(eval_plain("y"), "5");
 
     /* Inside a function, a loop and an assignment, it ends the whole cell:
      * the assignment does not complete, the loop's next turn never runs. */
@@ -100,17 +74,18 @@ static void test_without_weights(void)
     CHECK(run("z = f(3)\nz = 4") == DK_OK);
     CHECK(run("z") == DK_ERR_NAME);
     CHECK(run("n = 0\nfor i in 1..3\n  n = i\n  needs deepfloyd\nend\nn = 9") == DK_OK);
-    CHECK_STR(plain("n"), "1");
+    CHECK_STR(eval_plain("n"), "1");
     CHECK(run("print (needs deepfloyd) \"printed\"") == DK_OK);
     CHECK_STR(out_text, "");
+    CHECK_STR(err_text, "");
 
     /* A folder without the weights (an empty Docker mount): skipped too,
      * saying what is wrong with the folder. */
     setenv("DIFFUSE_DEEPFLOYD", "tests/data/if", 1);
     CHECK(run("needs deepfloyd\nx = 3") == DK_OK);
-    CHECK(marked == 1 && strstr(shown, "DIFFUSE_DEEPFLOYD=tests/data/if"));
-    CHECK(strstr(shown, "no stage I model"));
-    CHECK_STR(plain("x"), "1");
+    CHECK(marked() == 1 && strstr(markdown(), "DIFFUSE_DEEPFLOYD=tests/data/if"));
+    CHECK(strstr(markdown(), "no stage I model"));
+    CHECK_STR(eval_plain("x"), "1");
 }
 
 static void test_first_how_to_per_session(void)
@@ -119,16 +94,16 @@ static void test_first_how_to_per_session(void)
     interp_free(in);
     in = interp_new();
     CHECK(run("needs \"deepfloyd\"") == DK_OK);
-    CHECK(strstr(shown, "huggingface-cli") != NULL);
+    CHECK(strstr(markdown(), "huggingface-cli") != NULL);
 }
 
 static void test_with_weights(void)
 {
     setenv("DIFFUSE_DEEPFLOYD", "tests/data/if/tiny", 1);
     CHECK(run("needs deepfloyd\nx = 7\nprint \"ran on\"") == DK_OK);
-    CHECK(displays == 0 && marked == 0);
+    CHECK(json_array_size(displays) == 0 && marked() == 0);
     CHECK_STR(out_text, "ran on\n");
-    CHECK_STR(plain("x"), "7");
+    CHECK_STR(eval_plain("x"), "7");
     unsetenv("DIFFUSE_DEEPFLOYD");
 }
 
@@ -138,8 +113,8 @@ static void test_bad_argument(void)
     CHECK(err.msg && strstr(err.msg, "needs knows no 'deepflod'"));
     CHECK(err.hint && strstr(err.hint, "it knows: deepfloyd (DeepFloyd IF's weights)"));
     CHECK(err.span.line == 2);
-    CHECK(displays == 0);
-    CHECK_STR(plain("x"), "1");
+    CHECK(json_array_size(displays) == 0);
+    CHECK_STR(eval_plain("x"), "1");
     CHECK(run("needs") == DK_ERR_ARG);
     CHECK(run("needs 3") == DK_ERR_TYPE);
 }
@@ -152,8 +127,7 @@ int main(void)
     test_first_how_to_per_session();
     test_with_weights();
     test_bad_argument();
-    json_decref(result);
-    dk_err_clear(&err);
     interp_free(in);
+    cell_done();
     return check_report("test_needs");
 }
