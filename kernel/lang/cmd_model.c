@@ -101,10 +101,14 @@ static dk_status model_field(const void *data, const char *name, Value **out,
         *out = value_list_new((size_t)m->nlosses);
         for (long i = 0; *out && i < m->nlosses; i++)
             value_list_set(*out, (size_t)i, value_number(m->losses[i]));
+    } else if (!strcmp(name, "epoch_ends")) {
+        *out = value_list_new((size_t)m->nepoch_ends);
+        for (int i = 0; *out && i < m->nepoch_ends; i++)
+            value_list_set(*out, (size_t)i, value_number((double)m->epoch_ends[i]));
     } else {
         dk_err_set(err, DK_ERR_NAME, "a model has no field '%s'", name);
-        dk_err_hint(err, "fields: kind, hidden, params, epochs, steps, losses, loss, "
-                    "lr, seed");
+        dk_err_hint(err, "fields: kind, hidden, params, epochs, steps, losses, "
+                    "epoch_ends, loss, lr, seed");
         return DK_ERR_NAME;
     }
     return *out ? DK_OK : dk_err_oom(err);
@@ -295,7 +299,11 @@ static const Command commands[] = {
                 "one-hot class as well (c1·unflatten + t1, c2·up1 + t2; "
                 "2,019,201). Weights start from PyTorch's default "
                 "initialisation drawn from the seeded generator (see "
-                "`seed`). Prints the parameter count.",
+                "`seed`). Prints the parameter count. A model's fields: "
+                "`kind`, `hidden`, `params`, `epochs`, `steps`, `losses` "
+                "(one per training step), `epoch_ends` (the step count at "
+                "the end of each epoch), `loss` (the last), `lr` and "
+                "`seed`; a checkpoint keeps them all.",
         .example = "seed 180\n"
                    "model = unet \"class\"\n"
                    "model.params",
