@@ -35,20 +35,16 @@ json_t *model_loss_plot(const Model *m, const char *title, json_t **meta)
     if (m->nlosses < 1)
         return NULL;
     double *y = malloc((size_t)m->nlosses * sizeof *y);
-    PlotEpoch *ep = calloc((size_t)m->nepoch_ends + 1, sizeof *ep);
-    char (*labels)[24] = calloc((size_t)m->nepoch_ends + 1, sizeof *labels);
-    if (!y || !ep || !labels) {
+    PlotEpoch *ep = plot_epochs_new(m->nepoch_ends);
+    if (!y || !ep) {
         free(y);
         free(ep);
-        free(labels);
         return NULL;
     }
     for (long i = 0; i < m->nlosses; i++)
         y[i] = m->losses[i];
-    for (int i = 0; i < m->nepoch_ends; i++) {
-        snprintf(labels[i], sizeof labels[i], "epoch %d", i + 1);
-        ep[i] = (PlotEpoch){(double)m->epoch_ends[i], labels[i]};
-    }
+    for (int i = 0; i < m->nepoch_ends; i++)
+        ep[i].x = (double)m->epoch_ends[i];
     PlotSeries s = {"loss", NULL, y, (int)(m->nlosses > 2000000000 ? 2000000000 : m->nlosses)};
     PlotSpec spec = {title, "step", "MSE loss", &s, 1, ep, m->nepoch_ends, 1, 0, 0};
     json_t *data = NULL;
@@ -58,7 +54,6 @@ json_t *model_loss_plot(const Model *m, const char *title, json_t **meta)
     dk_err_clear(&err);
     free(y);
     free(ep);
-    free(labels);
     return data;
 }
 

@@ -105,20 +105,17 @@ static const ArgSpec plot_args[] = {
 
 /* The marks of `epochs=`: the k-th x value is labelled "epoch k+1". */
 static dk_status epoch_marks(CallCtx *cx, const Value *list, double **ends,
-                             PlotEpoch **marks, char (**labels)[32])
+                             PlotEpoch **marks)
 {
     size_t n = list->as.list.len;
     dk_status rc = numbers(cx, PLOT_EPOCHS, "epochs", list, ends);
     if (rc != DK_OK)
         return rc;
-    *marks = calloc(n, sizeof **marks);
-    *labels = calloc(n, sizeof **labels);
-    if (!*marks || !*labels)
+    *marks = plot_epochs_new((int)n);
+    if (!*marks)
         return cx_oom(cx);
-    for (size_t i = 0; i < n; i++) {
-        snprintf((*labels)[i], sizeof (*labels)[i], "epoch %zu", i + 1);
-        (*marks)[i] = (PlotEpoch){(*ends)[i], (*labels)[i]};
-    }
+    for (size_t i = 0; i < n; i++)
+        (*marks)[i].x = (*ends)[i];
     return DK_OK;
 }
 
@@ -177,11 +174,10 @@ static dk_status cmd_plot(CallCtx *cx, Value **args, Value **out)
     }
     double *ends = NULL;
     PlotEpoch *marks = NULL;
-    char (*labels)[32] = NULL;
     size_t nmarks = args[PLOT_EPOCHS]->kind == VAL_LIST
                         ? args[PLOT_EPOCHS]->as.list.len : 0;
     if (rc == DK_OK && nmarks > 0)
-        rc = epoch_marks(cx, args[PLOT_EPOCHS], &ends, &marks, &labels);
+        rc = epoch_marks(cx, args[PLOT_EPOCHS], &ends, &marks);
     json_t *data = NULL, *meta = NULL;
     if (rc == DK_OK) {
         PlotSpec spec = {0};
@@ -204,7 +200,6 @@ static dk_status cmd_plot(CallCtx *cx, Value **args, Value **out)
     free(x);
     free(ends);
     free(marks);
-    free(labels);
     return rc;
 }
 
