@@ -484,6 +484,8 @@ static dk_status model_from_meta(const TsApi *api, StFile *f, Model **out, DkErr
     m->epochs_done = (int)meta_num(f, "epochs_done", 0);
     m->epoch_batch = (int)meta_num(f, "epoch_batch", 0);
     m->epoch_batches = (int)meta_num(f, "epoch_batches", 0);
+    if (m->epoch_batch < 0 || m->epoch_batch >= m->epoch_batches)
+        m->epoch_batch = 0;  /* no place inside an epoch (an edited file) */
     m->steps = (long)meta_num(f, "steps", 0);
     return DK_OK;
 }

@@ -104,19 +104,17 @@ static const ArgSpec plot_args[] = {
 };
 
 /* The marks of `epochs=`: the k-th x value is labelled "epoch k+1". */
-static dk_status epoch_marks(CallCtx *cx, const Value *list, double **ends,
-                             PlotEpoch **marks)
+static dk_status epoch_marks(CallCtx *cx, const Value *list, PlotEpoch **marks)
 {
     size_t n = list->as.list.len;
-    dk_status rc = numbers(cx, PLOT_EPOCHS, "epochs", list, ends);
-    if (rc != DK_OK)
-        return rc;
-    *marks = plot_epochs_new((int)n);
-    if (!*marks)
-        return cx_oom(cx);
-    for (size_t i = 0; i < n; i++)
-        (*marks)[i].x = (*ends)[i];
-    return DK_OK;
+    double *ends = NULL;
+    dk_status rc = numbers(cx, PLOT_EPOCHS, "epochs", list, &ends);
+    if (rc == DK_OK && !(*marks = plot_epochs_new((int)n)))
+        rc = cx_oom(cx);
+    for (size_t i = 0; rc == DK_OK && i < n; i++)
+        (*marks)[i].x = ends[i];
+    free(ends);
+    return rc;
 }
 
 static dk_status cmd_plot(CallCtx *cx, Value **args, Value **out)
@@ -172,12 +170,11 @@ static dk_status cmd_plot(CallCtx *cx, Value **args, Value **out)
             defname[i][0] = '\0';
         ps[i].name = nm ? nm->as.str.bytes : defname[i];
     }
-    double *ends = NULL;
     PlotEpoch *marks = NULL;
     size_t nmarks = args[PLOT_EPOCHS]->kind == VAL_LIST
                         ? args[PLOT_EPOCHS]->as.list.len : 0;
     if (rc == DK_OK && nmarks > 0)
-        rc = epoch_marks(cx, args[PLOT_EPOCHS], &ends, &marks);
+        rc = epoch_marks(cx, args[PLOT_EPOCHS], &marks);
     json_t *data = NULL, *meta = NULL;
     if (rc == DK_OK) {
         PlotSpec spec = {0};
@@ -198,7 +195,6 @@ static dk_status cmd_plot(CallCtx *cx, Value **args, Value **out)
     for (size_t i = 0; i < ns; i++)
         free((double *)ps[i].y);
     free(x);
-    free(ends);
     free(marks);
     return rc;
 }

@@ -12,7 +12,8 @@
  *    still samples and trains;
  *  - a run cut inside an epoch, saved, loaded and trained on, takes the
  *    same steps with the same losses and ends with the same weights as
- *    one uninterrupted run; another batch size starts that epoch again.
+ *    one uninterrupted run; another batch size starts that epoch again,
+ *    and a checkpoint whose place lies past its epoch loads as none.
  */
 #include <math.h>
 #include <pthread.h>
@@ -229,6 +230,34 @@ static void test_flow(Dataset *ds)
     model_free(m);
 }
 
+/* Copy src to dst with the first `from` replaced by `to` (same length). */
+static int replace_in_file(const char *src, const char *dst, const char *from,
+                           const char *to)
+{
+    FILE *f = fopen(src, "rb");
+    if (!f)
+        return 0;
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    char *b = malloc((size_t)n);
+    int ok = b && fread(b, 1, (size_t)n, f) == (size_t)n;
+    fclose(f);
+    char *at = NULL;
+    for (long i = 0; ok && !at && i + (long)strlen(from) <= n; i++)
+        if (!memcmp(b + i, from, strlen(from)))
+            at = b + i;
+    if (at && (f = fopen(dst, "wb"))) {
+        memcpy(at, to, strlen(to));
+        ok = fwrite(b, 1, (size_t)n, f) == (size_t)n;
+        fclose(f);
+    } else {
+        ok = 0;
+    }
+    free(b);
+    return ok;
+}
+
 static Model *class_model(int hidden)
 {
     DkErr err = {0};
@@ -258,6 +287,16 @@ static void test_resume_mid_epoch(Dataset *ds)
     snprintf(path, sizeof path, "%s/cut.safetensors", dir);
     CHECK(checkpoint_save(cut, path, 0, 1, &err) == DK_OK);
     CHECK(checkpoint_load(api, path, &again, &err) == DK_OK);
+    /* A place past the epoch's end (an edited file) loads as none. */
+    Model *edited = NULL;
+    char edited_path[80];
+    snprintf(edited_path, sizeof edited_path, "%s/edited.safetensors", dir);
+    CHECK(replace_in_file(path, edited_path, "\"epoch_batch\":\"4\"",
+                          "\"epoch_batch\":\"7\""));
+    CHECK(checkpoint_load(api, edited_path, &edited, &err) == DK_OK);
+    CHECK(edited && edited->epoch_batch == 0 && edited->epoch_batches == 6);
+    model_free(edited);
+    remove(edited_path);
     remove(path);
     rmdir(dir);
     if (!again) {
