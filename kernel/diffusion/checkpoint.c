@@ -528,8 +528,9 @@ static dk_status dequantize(const TsApi *api, StFile *f, const StEntry *e,
             rc = dk_err_set(err, DK_ERR_FORMAT, "%s: %s has a scale that is not a "
                             "finite number >= 0", st_path(f), key);
     int64_t cols = numel / rows;
-    for (int64_t i = 0; rc == DK_OK && i < numel; i++)
-        w[i] = s[i / cols] * (float)q[i];
+    for (int64_t r = 0; rc == DK_OK && r < rows; r++)
+        for (int64_t c = 0; c < cols; c++)
+            w[r * cols + c] = s[r] * (float)q[r * cols + c];   /* w = s·q */
     if (rc == DK_OK)
         rc = backend_error(api, api->tensor_from_data(out, w, e->shape, e->nd, TS_F32),
                            err);
