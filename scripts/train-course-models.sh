@@ -1,17 +1,20 @@
 #!/usr/bin/env bash
-# Train the course's Part B models on all 60,000 digits, one epoch per run of
-# the kernel, resuming after any stop.
+# Train the course's Part B models on all 60,000 digits, a chunk of steps
+# per run of the kernel, resuming after any stop.
 #
 #   scripts/train-course-models.sh [class|time|denoiser|denoiser-pure ...]
 #
 # With no names it trains all four, in that order.  Each model's full-precision
-# state (weights, Adam, the learning-rate plan, shuffles and noise) lives in
-# .cache/train/mnist-<name>-full.safetensors and is rewritten atomically after
-# every epoch, so killing this script loses at most the epoch in progress;
-# running it again goes on from the last whole epoch, exactly as an
-# uninterrupted run would.  After the epochs the report shows (1, 5 and 10 for
-# the flow models, 1 and 5 for the denoisers) it also writes the fp16 file
-# that ships: models/mnist-<name>-e<N>.safetensors.
+# state (weights, Adam, the learning-rate plan, shuffles and noise, and the
+# place in the epoch in progress) lives in
+# .cache/train/mnist-<name>-full.safetensors and is rewritten atomically
+# after every chunk (half an epoch of a flow model, about 14 minutes; a
+# fifth of a denoiser's), so killing this script loses at most the chunk in
+# progress; running it again goes on from the last chunk, exactly as an
+# uninterrupted run would (train continues an epoch at its next batch,
+# with the shuffle and noise it would have drawn).  After the epochs the
+# report shows (1, 5 and 10 for the flow models, 1 and 5 for the denoisers)
+# it also writes the fp16 file that ships: models/mnist-<name>-e<N>.safetensors.
 #
 # Environment: DIFFUSE (the kernel binary, default build/diffuse).
 set -euo pipefail
@@ -21,67 +24,81 @@ diffuse="${DIFFUSE:-build/diffuse}"
 state=.cache/train
 mkdir -p "$state"
 
-# name: the constructor line, the epochs of the recipe, the epochs shipped.
+# name: the constructor line, the epochs of the recipe, the epochs shipped,
+# the steps of one run (a divisor of the epoch's batches: 938 of 64 digits,
+# 235 of 256).
 recipe() {
     case "$1" in
-        class)         echo 'unet "class" hidden=64|10|1 5 10' ;;
-        time)          echo 'unet "time" hidden=64|10|1 5 10' ;;
-        denoiser)      echo 'unet "denoiser" hidden=128|5|1 5' ;;
-        denoiser-pure) echo 'unet "denoiser" hidden=128|5|1 5' ;;
+        class)         echo 'unet "class" hidden=64|10|1 5 10|469' ;;
+        time)          echo 'unet "time" hidden=64|10|1 5 10|469' ;;
+        denoiser)      echo 'unet "denoiser" hidden=128|5|1 5|47' ;;
+        denoiser-pure) echo 'unet "denoiser" hidden=128|5|1 5|47' ;;
         *) echo "train-course-models: unknown model '$1'" \
                 "(class, time, denoiser, denoiser-pure)" >&2; return 1 ;;
     esac
 }
 
-# epochs_done of a checkpoint, read from its safetensors metadata (0: none).
-epochs_done() {
-    [ -f "$1" ] || { echo 0; return; }
-    python3 - "$1" <<'EOF'
+# "epochs_done epoch_batch" of a checkpoint, from its safetensors metadata
+# ("0 0": none yet).
+progress() {
+    [ -f "$1" ] || { echo "0 0"; return; }
+    python3 - "$1" <<'PY'
 import json, struct, sys
 with open(sys.argv[1], "rb") as f:
     n = struct.unpack("<Q", f.read(8))[0]
-    print(json.loads(f.read(n))["__metadata__"]["epochs_done"])
-EOF
+    meta = json.loads(f.read(n))["__metadata__"]
+    print(meta["epochs_done"], meta.get("epoch_batch", "0"))
+PY
+}
+
+# Run the kernel on the lines of stdin, showing the last two lines it prints.
+run_kernel() {
+    local script=$1
+    cat > "$script"
+    "$diffuse" --run "$script" | tail -n 2
 }
 
 train_one() {
-    local name=$1 spec make total ship full done script
+    local name=$1 spec make total ship chunk full at before done batch
     spec=$(recipe "$name")
     make=${spec%%|*}; spec=${spec#*|}
-    total=${spec%%|*}; ship=${spec#*|}
+    total=${spec%%|*}; spec=${spec#*|}
+    ship=${spec%%|*}; chunk=${spec#*|}
     full="$state/mnist-$name-full.safetensors"
-    done=$(epochs_done "$full")
-    while [ "$done" -lt "$total" ]; do
-        script="$state/mnist-$name-epoch.diffuse"
+    at=$(progress "$full")
+    while [ "${at%% *}" -lt "$total" ]; do
+        before=$at
+        done=${at%% *}; batch=${at#* }
+        echo "train-course-models: $name epoch $((done + 1)) of $total," \
+             "from batch $((batch + 1)) ($(date -u +%H:%M:%S))"
         {
             echo 'train_set = mnist "train"'
-            if [ "$done" -eq 0 ]; then
+            if [ ! -f "$full" ]; then
                 echo 'seed 180'
                 echo "model = $make"
-                if [ "$name" = denoiser-pure ]; then
-                    echo "train model train_set epochs=1 plan=$total pure_noise=true"
-                else
-                    echo "train model train_set epochs=1 plan=$total"
-                fi
+                local extra=""
+                [ "$name" = denoiser-pure ] && extra=" pure_noise=true"
+                echo "train model train_set epochs=1 plan=$total steps=$chunk$extra"
             else
                 echo "model = load_model \"$full\""
-                echo 'train model train_set'
+                echo "train model train_set steps=$chunk"
             fi
             echo "save_model model \"$full\""
-            for e in $ship; do
-                [ "$e" -eq $((done + 1)) ] &&
-                    echo "save_model model \"models/mnist-$name-e$e.safetensors\" fp16=true optimizer=false"
-            done
             echo 'model.loss'
-        } > "$script"
-        echo "train-course-models: $name epoch $((done + 1)) of $total ($(date -u +%H:%M:%S))"
-        "$diffuse" --run "$script" | tail -n 2
-        local before=$done
-        done=$(epochs_done "$full")
-        if [ "$done" -le "$before" ]; then
-            echo "train-course-models: $name made no progress; see $script" >&2
+        } | run_kernel "$state/mnist-$name-chunk.diffuse"
+        at=$(progress "$full")
+        if [ "$at" = "$before" ]; then
+            echo "train-course-models: $name made no progress; see" \
+                 "$state/mnist-$name-chunk.diffuse" >&2
             return 1
         fi
+        done=${at%% *}
+        for e in $ship; do
+            [ "$e" -eq "$done" ] && [ "${before%% *}" -lt "$done" ] || continue
+            printf '%s\n' "model = load_model \"$full\"" \
+                "save_model model \"models/mnist-$name-e$e.safetensors\" fp16=true optimizer=false" \
+                | run_kernel "$state/mnist-$name-ship.diffuse"
+        done
     done
     echo "train-course-models: $name done, $total epochs"
 }

@@ -70,6 +70,8 @@ static json_t *metadata(const Model *m)
     set_meta(meta, "seed", "%llu", (unsigned long long)m->seed);
     set_meta(meta, "has_seed", "%d", m->has_seed);
     set_meta(meta, "epochs_done", "%d", m->epochs_done);
+    set_meta(meta, "epoch_batch", "%d", m->epoch_batch);
+    set_meta(meta, "epoch_batches", "%d", m->epoch_batches);
     set_meta(meta, "steps", "%ld", m->steps);
     set_meta(meta, "loss_last", "%.9g", m->nlosses ? m->losses[m->nlosses - 1] : NAN);
     set_meta(meta, "loss_min", "%.9g", m->nlosses ? lmin : NAN);
@@ -480,6 +482,10 @@ static dk_status model_from_meta(const TsApi *api, StFile *f, Model **out, DkErr
     m->seed = strtoull(meta_str(f, "seed"), NULL, 10);
     m->has_seed = (int)meta_num(f, "has_seed", 0);
     m->epochs_done = (int)meta_num(f, "epochs_done", 0);
+    m->epoch_batch = (int)meta_num(f, "epoch_batch", 0);
+    m->epoch_batches = (int)meta_num(f, "epoch_batches", 0);
+    if (m->epoch_batch < 0 || m->epoch_batch >= m->epoch_batches)
+        m->epoch_batch = 0;  /* no place inside an epoch (an edited file) */
     m->steps = (long)meta_num(f, "steps", 0);
     return DK_OK;
 }

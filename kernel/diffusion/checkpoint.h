@@ -11,7 +11,8 @@
  * holds "format": "diffuse-unet", "version": "1", the kind, hidden,
  * num_classes, the objective (sigma, pure_noise, p_uncond), the plan (lr0,
  * schedule, schedule_epochs, clip, batch, seed) and the record
- * (epochs_done, steps, last and minimum loss).  Two extra entries, outside
+ * (epochs_done, the place in the epoch in progress as epoch_batch of
+ * epoch_batches, steps, last and minimum loss).  Two extra entries, outside
  * the UNet's keys, start with "_diffuse.": "_diffuse.losses" (F32, the
  * per-step losses) and "_diffuse.epoch_ends" (I64), and optionally
  * "_diffuse.optimizer" (U8: Adam's state in libtorch's archive format)

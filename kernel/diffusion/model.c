@@ -124,9 +124,14 @@ void model_describe(const Model *m, char *buf, size_t cap)
     char p[32];
     commas(m->params, p, sizeof p);
     const char *kind = (unsigned)m->cfg.kind < 3 ? what[m->cfg.kind] : "UNet";
-    int n = snprintf(buf, cap, "%s, D=%d, %s parameters, %d epoch%s trained",
-                     kind, m->cfg.hidden, p, m->epochs_done,
+    int n = snprintf(buf, cap, "%s, D=%d, %s parameters, %d epoch%s", kind,
+                     m->cfg.hidden, p, m->epochs_done,
                      m->epochs_done == 1 ? "" : "s");
+    if (n > 0 && (size_t)n < cap && m->epoch_batch > 0)
+        n += snprintf(buf + n, cap - (size_t)n, " and %d of %d batches",
+                      m->epoch_batch, m->epoch_batches);
+    if (n > 0 && (size_t)n < cap)
+        n += snprintf(buf + n, cap - (size_t)n, " trained");
     if (n > 0 && (size_t)n < cap && m->steps > 0)
         snprintf(buf + n, cap - (size_t)n, " (%ld steps, last loss %.4g)",
                  m->steps, m->nlosses ? m->losses[m->nlosses - 1] : NAN);

@@ -57,6 +57,10 @@ typedef struct Model {
     uint64_t seed;        /* shuffling and noise seed of every epoch */
     int has_seed;         /* seed is fixed (set by the first training run) */
     int epochs_done;      /* whole epochs finished */
+    int epoch_batch;      /* batches of epoch epochs_done taken (0: none,
+                             the last epoch ended) */
+    int epoch_batches;    /* that epoch's length in batches, which a run
+                             must share to continue it */
     long steps;           /* optimizer steps taken, all epochs */
     float *losses;        /* owned; per-step losses, nlosses of them */
     long nlosses, cap;

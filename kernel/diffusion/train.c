@@ -70,15 +70,30 @@ static dk_status flush(Model *m, Pending *p, DkErr *err)
     return rc;
 }
 
-/* One step on the batch x1 (host floats [B,1,H,W]) with labels y. */
-static dk_status step(Model *m, const float *x1h, const int64_t *y, int B,
-                      ts_generator *g, double clip, ts_tensor **loss,
-                      DkErr *err)
+/* A batch's training pair: the objective's inputs and its target. */
+typedef struct Batch {
+    ts_tensor *in, *t, *c, *mask, *target;
+} Batch;
+
+static void batch_free(const TsApi *api, Batch *b)
+{
+    api->tensor_free(b->in);
+    api->tensor_free(b->t);
+    api->tensor_free(b->c);
+    api->tensor_free(b->mask);
+    api->tensor_free(b->target);
+    *b = (Batch){0};
+}
+
+/* The pair for the images x1h (host floats [B,1,H,W]) with labels y,
+ * drawing the noise from g. */
+static dk_status make_batch(const Model *m, const float *x1h, const int64_t *y,
+                            int B, ts_generator *g, Batch *b, DkErr *err)
 {
     const TsApi *api = m->api;
     int64_t shape[4] = {B, 1, MODEL_SIDE, MODEL_SIDE};
-    ts_tensor *cpu = NULL, *x1 = NULL, *in = NULL, *t = NULL, *c = NULL,
-              *mask = NULL, *target = NULL;
+    ts_tensor *cpu = NULL, *x1 = NULL;
+    *b = (Batch){0};
     ts_status st = api->tensor_from_data(&cpu, x1h, shape, 4, TS_F32);
     if (st == TS_OK)
         st = api->tensor_to_device(&x1, cpu, TS_DEVICE_DEFAULT);  /* [B,1,H,W] */
@@ -86,20 +101,59 @@ static dk_status step(Model *m, const float *x1h, const int64_t *y, int B,
     if (st != TS_OK)
         return backend_error(api, st, err);
     dk_status rc = m->cfg.kind == TS_UNET_PLAIN
-                       ? denoiser_objective(m, x1, g, &in, &target, err)
-                       : flow_objective(m, x1, y, g, &in, &t, &c, &mask, &target,
-                                        err);
-    if (rc == DK_OK) {
-        st = api->train_step(m->net, m->opt, in, t, c, mask, target, clip, loss);
-        rc = backend_error(api, st, err);
-    }
+                       ? denoiser_objective(m, x1, g, &b->in, &b->target, err)
+                       : flow_objective(m, x1, y, g, &b->in, &b->t, &b->c,
+                                        &b->mask, &b->target, err);
     api->tensor_free(x1);
-    api->tensor_free(in);
-    api->tensor_free(t);
-    api->tensor_free(c);
-    api->tensor_free(mask);
-    api->tensor_free(target);
     return rc;
+}
+
+/* One step on the images x1h with labels y. */
+static dk_status step(Model *m, const float *x1h, const int64_t *y, int B,
+                      ts_generator *g, double clip, ts_tensor **loss,
+                      DkErr *err)
+{
+    Batch b;
+    dk_status rc = make_batch(m, x1h, y, B, g, &b, err);
+    if (rc == DK_OK)
+        rc = backend_error(m->api, m->api->train_step(m->net, m->opt, b.in, b.t,
+                                                      b.c, b.mask, b.target,
+                                                      clip, loss), err);
+    batch_free(m->api, &b);
+    return rc;
+}
+
+/* Deal the first n batches of the epoch and draw their noise, without
+ * training: the loader and g are then where an uninterrupted run would
+ * have them at batch n. */
+static dk_status skip_batches(const Model *m, DataLoader *l, int n, float *x,
+                              int64_t *y, ts_generator *g, DkErr *err)
+{
+    dk_status rc = DK_OK;
+    for (int i = 0; i < n && rc == DK_OK; i++) {
+        int B = loader_next(l, x, y, NULL);
+        Batch b;
+        rc = make_batch(m, x, y, B, g, &b, err);
+        batch_free(m->api, &b);
+    }
+    return rc;
+}
+
+TrainPlan train_plan(const Model *m, int images, const TrainConfig *c)
+{
+    TrainPlan p = {0, 0, 0};
+    if (c->max_images > 0 && c->max_images < images)
+        images = (int)c->max_images;
+    if (c->batch < 1 || images < 1)
+        return p;
+    p.per_epoch = (images + c->batch - 1) / c->batch;
+    if (m->epoch_batch > 0 && m->epoch_batch < p.per_epoch &&
+        m->epoch_batches == p.per_epoch && m->batch == c->batch)
+        p.first_batch = m->epoch_batch;
+    p.total = (long)p.per_epoch * c->epochs - p.first_batch;
+    if (c->max_steps > 0 && c->max_steps < p.total)
+        p.total = c->max_steps;
+    return p;
 }
 
 dk_status train_run(Model *m, Dataset *ds, const TrainConfig *c,
@@ -126,6 +180,7 @@ dk_status train_run(Model *m, Dataset *ds, const TrainConfig *c,
         return dk_err_set(err, DK_ERR_ARG, "the model has no learning rate yet: "
                           "give lr=");
     }
+    const TrainPlan plan = train_plan(m, ds->count, c);
     m->clip = c->clip;
     m->batch = c->batch;
     if (!m->has_seed) {
@@ -155,16 +210,16 @@ dk_status train_run(Model *m, Dataset *ds, const TrainConfig *c,
     dataset_unref(data); /* the loader holds its own reference */
     if (rc != DK_OK)
         return rc;
-    const int per_epoch = loader_batches(loader);
-    long total = (long)per_epoch * c->epochs;
-    if (c->max_steps > 0 && c->max_steps < total)
-        total = c->max_steps;
+    const int per_epoch = plan.per_epoch;
+    const long total = plan.total;
+    int first = plan.first_batch;
     float *x = malloc((size_t)c->batch * MODEL_SIDE * MODEL_SIDE * sizeof *x);
     int64_t *y = malloc((size_t)c->batch * sizeof *y);
     if (!x || !y) {
         rc = dk_err_oom(err);
         goto done;
     }
+    m->epoch_batch = first;  /* 0: an interrupted epoch starts again */
     Pending pend = {{0}, 0};
     long done_steps = 0;
     for (int e = 0; e < c->epochs && rc == DK_OK && done_steps < total; e++) {
@@ -179,7 +234,9 @@ dk_status train_run(Model *m, Dataset *ds, const TrainConfig *c,
             break;
         }
         loader_set_epoch(loader, (uint64_t)epoch);
-        int B, b = 0;
+        int B, b = first;
+        rc = skip_batches(m, loader, first, x, y, g, err);
+        first = 0;
         while (rc == DK_OK && done_steps < total &&
                (B = loader_next(loader, x, y, NULL)) > 0) {
             if (dk_interrupted()) {
@@ -201,12 +258,15 @@ dk_status train_run(Model *m, Dataset *ds, const TrainConfig *c,
             m->steps++;
             done_steps++;
             b++;
+            m->epoch_batch = b;
+            m->epoch_batches = per_epoch;
             pend.loss[pend.n++] = loss;
             const int last = b == per_epoch || done_steps == total;
             if (pend.n == TRAIN_READ_EVERY || fn || last)
                 rc = flush(m, &pend, err);
             if (rc == DK_OK && b == per_epoch) {
                 m->epochs_done++;
+                m->epoch_batch = 0;
                 rc = model_mark_epoch(m, err);
             }
             if (rc == DK_OK && fn) {

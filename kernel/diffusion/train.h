@@ -13,10 +13,18 @@
  * resuming at epoch e from a checkpoint (with the optimizer state) replays
  * exactly what an uninterrupted run would have done.
  *
+ * Partial epochs: a run that stops inside an epoch (max_steps, an
+ * interrupt) leaves the model at batch epoch_batch of it.  The next run
+ * continues there: it deals the skipped batches again and draws their
+ * noise without training on them, so batch epoch_batch gets the images
+ * and noise it would have got, and steps saved mid-epoch resume exactly
+ * too.  The first of its epochs is the rest of that one.  A run with
+ * another batch size or data (another epoch length) starts the epoch
+ * again instead.
+ *
  * Interrupts: dk_interrupted() is checked between steps; an interrupt
  * stops after the current step with DK_ERR_INTERRUPTED, and the model
- * keeps every step taken (a partial epoch is not counted in epochs_done;
- * the next run starts that epoch again).
+ * keeps every step taken.
  *
  * Losses: every step's loss is appended to the model's history; the loss
  * tensors are read on the host in groups of TRAIN_READ_EVERY steps (each
@@ -58,6 +66,16 @@ typedef struct TrainReport {
 } TrainReport;
 
 typedef void (*TrainProgressFn)(void *ctx, const TrainReport *r);
+
+/* Where a run of c on `images` images starts: the batches per epoch, the
+ * batch of the first epoch it starts at, and the steps it will take. */
+typedef struct TrainPlan {
+    int per_epoch;
+    int first_batch;
+    long total;
+} TrainPlan;
+
+TrainPlan train_plan(const Model *m, int images, const TrainConfig *c);
 
 /* Train m on ds as described above.  fn (may be NULL) is called after
  * every step, with ctx.  Errors: DK_ERR_ARG (bad config, data of another

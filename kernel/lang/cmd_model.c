@@ -35,20 +35,16 @@ json_t *model_loss_plot(const Model *m, const char *title, json_t **meta)
     if (m->nlosses < 1)
         return NULL;
     double *y = malloc((size_t)m->nlosses * sizeof *y);
-    PlotEpoch *ep = calloc((size_t)m->nepoch_ends + 1, sizeof *ep);
-    char (*labels)[24] = calloc((size_t)m->nepoch_ends + 1, sizeof *labels);
-    if (!y || !ep || !labels) {
+    PlotEpoch *ep = plot_epochs_new(m->nepoch_ends);
+    if (!y || !ep) {
         free(y);
         free(ep);
-        free(labels);
         return NULL;
     }
     for (long i = 0; i < m->nlosses; i++)
         y[i] = m->losses[i];
-    for (int i = 0; i < m->nepoch_ends; i++) {
-        snprintf(labels[i], sizeof labels[i], "epoch %d", i + 1);
-        ep[i] = (PlotEpoch){(double)m->epoch_ends[i], labels[i]};
-    }
+    for (int i = 0; i < m->nepoch_ends; i++)
+        ep[i].x = (double)m->epoch_ends[i];
     PlotSeries s = {"loss", NULL, y, (int)(m->nlosses > 2000000000 ? 2000000000 : m->nlosses)};
     PlotSpec spec = {title, "step", "MSE loss", &s, 1, ep, m->nepoch_ends, 1, 0, 0};
     json_t *data = NULL;
@@ -58,7 +54,6 @@ json_t *model_loss_plot(const Model *m, const char *title, json_t **meta)
     dk_err_clear(&err);
     free(y);
     free(ep);
-    free(labels);
     return data;
 }
 
@@ -101,10 +96,14 @@ static dk_status model_field(const void *data, const char *name, Value **out,
         *out = value_list_new((size_t)m->nlosses);
         for (long i = 0; *out && i < m->nlosses; i++)
             value_list_set(*out, (size_t)i, value_number(m->losses[i]));
+    } else if (!strcmp(name, "epoch_ends")) {
+        *out = value_list_new((size_t)m->nepoch_ends);
+        for (int i = 0; *out && i < m->nepoch_ends; i++)
+            value_list_set(*out, (size_t)i, value_number((double)m->epoch_ends[i]));
     } else {
         dk_err_set(err, DK_ERR_NAME, "a model has no field '%s'", name);
-        dk_err_hint(err, "fields: kind, hidden, params, epochs, steps, losses, loss, "
-                    "lr, seed");
+        dk_err_hint(err, "fields: kind, hidden, params, epochs, steps, losses, "
+                    "epoch_ends, loss, lr, seed");
         return DK_ERR_NAME;
     }
     return *out ? DK_OK : dk_err_oom(err);
@@ -295,7 +294,11 @@ static const Command commands[] = {
                 "one-hot class as well (c1·unflatten + t1, c2·up1 + t2; "
                 "2,019,201). Weights start from PyTorch's default "
                 "initialisation drawn from the seeded generator (see "
-                "`seed`). Prints the parameter count.",
+                "`seed`). Prints the parameter count. A model's fields: "
+                "`kind`, `hidden`, `params`, `epochs`, `steps`, `losses` "
+                "(one per training step), `epoch_ends` (the step count at "
+                "the end of each epoch), `loss` (the last), `lr` and "
+                "`seed`; a checkpoint keeps them all.",
         .example = "seed 180\n"
                    "model = unet \"class\"\n"
                    "model.params",

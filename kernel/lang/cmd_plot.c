@@ -50,7 +50,7 @@ static const char *opt_text(const Value *v)
 
 enum {
     PLOT_NAMES, PLOT_LOG, PLOT_TITLE, PLOT_XLABEL, PLOT_YLABEL, PLOT_X,
-    PLOT_SERIES,
+    PLOT_EPOCHS, PLOT_SERIES,
 };
 static const ArgSpec plot_args[] = {
     [PLOT_NAMES] = {
@@ -89,12 +89,33 @@ static const ArgSpec plot_args[] = {
         .default_src = "none",
         .doc = "x values shared by every series (default 0, 1, 2, ...)",
     },
+    [PLOT_EPOCHS] = {
+        .name = "epochs",
+        .types = VT_LIST | VT_NONE,
+        .default_src = "none",
+        .doc = "x values where epochs end, each marked \"epoch N\" "
+               "(a model's `epoch_ends`)",
+    },
     [PLOT_SERIES] = {
         .name = "series",
         .types = VT_LIST,
         .doc = "lists of numbers, one per line",
     },
 };
+
+/* The marks of `epochs=`: the k-th x value is labelled "epoch k+1". */
+static dk_status epoch_marks(CallCtx *cx, const Value *list, PlotEpoch **marks)
+{
+    size_t n = list->as.list.len;
+    double *ends = NULL;
+    dk_status rc = numbers(cx, PLOT_EPOCHS, "epochs", list, &ends);
+    if (rc == DK_OK && !(*marks = plot_epochs_new((int)n)))
+        rc = cx_oom(cx);
+    for (size_t i = 0; rc == DK_OK && i < n; i++)
+        (*marks)[i].x = ends[i];
+    free(ends);
+    return rc;
+}
 
 static dk_status cmd_plot(CallCtx *cx, Value **args, Value **out)
 {
@@ -149,9 +170,16 @@ static dk_status cmd_plot(CallCtx *cx, Value **args, Value **out)
             defname[i][0] = '\0';
         ps[i].name = nm ? nm->as.str.bytes : defname[i];
     }
+    PlotEpoch *marks = NULL;
+    size_t nmarks = args[PLOT_EPOCHS]->kind == VAL_LIST
+                        ? args[PLOT_EPOCHS]->as.list.len : 0;
+    if (rc == DK_OK && nmarks > 0)
+        rc = epoch_marks(cx, args[PLOT_EPOCHS], &marks);
     json_t *data = NULL, *meta = NULL;
     if (rc == DK_OK) {
         PlotSpec spec = {0};
+        spec.epochs = marks;
+        spec.nepochs = (int)nmarks;
         spec.title = opt_text(args[PLOT_TITLE]);
         spec.xlabel = opt_text(args[PLOT_XLABEL]);
         spec.ylabel = opt_text(args[PLOT_YLABEL]);
@@ -167,6 +195,7 @@ static dk_status cmd_plot(CallCtx *cx, Value **args, Value **out)
     for (size_t i = 0; i < ns; i++)
         free((double *)ps[i].y);
     free(x);
+    free(marks);
     return rc;
 }
 
@@ -179,7 +208,10 @@ static const Command commands[] = {
                 "The output carries an SVG chart, a PNG of it, the data for "
                 "the diffuse JupyterLab extension and a text summary (last "
                 "value and minimum of each series). Long series are thinned "
-                "for drawing, keeping spikes; `none` leaves a gap.",
+                "for drawing, keeping spikes; `none` leaves a gap. "
+                "`epochs` marks where epochs end, as `train` does: "
+                "`plot m.losses epochs=m.epoch_ends` draws a model's whole "
+                "training, a shipped one's too.",
         .example = "plot [0.9, 0.5, 0.3, 0.2] [1.0, 0.6, 0.45, 0.4] "
                    "names=[\"train\", \"test\"] log=true title=\"loss\"",
         .args = plot_args,

@@ -240,10 +240,7 @@ static dk_status cmd_train(CallCtx *cx, Value **args, Value **out)
                      (int)plan};
 
     Live lv = {cx, NULL, 0, "", 0, 0, m};
-    long per_epoch = ((subset > 0 && subset < ds->count ? subset : ds->count) + batch - 1) / batch;
-    long total = per_epoch * epochs;
-    if (steps > 0 && steps < total)
-        total = steps;
+    const long total = train_plan(m, ds->count, &c).total;
     char label[64];
     snprintf(label, sizeof label, "train %s", model_kind_name(m->cfg.kind));
     lv.bar = progress_new(label, total);
@@ -279,9 +276,12 @@ static const Command commands[] = {
                 "class model drops the class with probability 0.1. A "
                 "progress bar and the loss curve update as it goes. "
                 "Interrupting stops after the current step and keeps every "
-                "step taken; training again continues (a trained or loaded "
-                "model keeps its learning-rate plan, shuffles and noise "
-                "unless `lr=` or `plan=` is given), so `epochs=1 plan=10` "
+                "step taken; training again continues at the next batch of "
+                "that epoch, which counts as the first of `epochs=` (with "
+                "another batch size or subset the epoch starts again). A "
+                "trained or loaded model keeps its learning-rate plan, "
+                "shuffles and noise unless `lr=` or `plan=` is given, so a "
+                "checkpoint saved mid-epoch resumes exactly, and `epochs=1 plan=10` "
                 "then `epochs=4` then `epochs=5` is the course's 10-epoch "
                 "run with samples after epochs 1, 5 and 10. Shuffles and "
                 "noise come from the seed (`seed N`), so a run can be "

@@ -800,6 +800,22 @@ static char *plot_text(const PlotSpec *s, const Frame *f)
     return buf_detach(&b, NULL);
 }
 
+PlotEpoch *plot_epochs_new(int n)
+{
+    enum { LABEL = 24 };
+    if (n < 0)
+        n = 0;
+    PlotEpoch *ep = calloc(1, (size_t)n * (sizeof *ep + LABEL) + 1);
+    if (!ep)
+        return NULL;
+    char *labels = (char *)(ep + n);  /* after the marks, in the same block */
+    for (int i = 0; i < n; i++) {
+        ep[i].label = labels + (size_t)i * LABEL;
+        snprintf(labels + (size_t)i * LABEL, LABEL, "epoch %d", i + 1);
+    }
+    return ep;
+}
+
 dk_status plot_bundle(const PlotSpec *s, json_t **data, json_t **metadata,
                       DkErr *err)
 {

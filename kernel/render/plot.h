@@ -90,6 +90,11 @@ char *plot_svg(const PlotSpec *s, DkErr *err);
 /* The raster chart (RGB). */
 dk_status plot_render(const PlotSpec *s, RImage **out, DkErr *err);
 
+/* n epoch marks labelled "epoch 1" .. "epoch n", at x = 0 for the caller
+ * to place, in one block the caller frees with free() (labels included).
+ * NULL when out of memory. */
+PlotEpoch *plot_epochs_new(int n);
+
 /* The bundle described above. */
 dk_status plot_bundle(const PlotSpec *s, json_t **data, json_t **metadata,
                       DkErr *err);

@@ -97,6 +97,25 @@ def test_loss_plot_bundle(loaded):
     assert "train" in data["text/plain"] and "test" in data["text/plain"]
 
 
+def test_loss_plot_marks_epochs_of_a_shipped_model(loaded):
+    # a checkpoint keeps its whole training: the per-step losses and where
+    # each epoch ended, so its curve can be drawn as `train` drew it
+    outs = ok(loaded.kc, f'm = load_model "{ROOT / "models" / "mnist-class-e5.safetensors"}"\n'
+                         'plot m.losses epochs=m.epoch_ends log=true title="2.5"')
+    (d,) = bundles(outs)
+    spec = d["data"]["application/vnd.diffuse.losscurve+json"]
+    assert [e["x"] for e in spec["epochs"]] == [938, 1876, 2814, 3752, 4690]
+    assert [e["label"] for e in spec["epochs"]] == [f"epoch {k}" for k in range(1, 6)]
+    assert len(spec["series"]) == 1 and spec["series"][0]["name"] == ""
+    outs = ok(loaded.kc, 'plot [3, 2, 1] epochs=[1]')
+    (d,) = bundles(outs)
+    assert d["data"]["application/vnd.diffuse.losscurve+json"]["epochs"] == [
+        {"x": 1, "label": "epoch 1"}]
+    reply, outputs = execute(loaded.kc, 'plot [3, 2, 1] epochs=["one"]')
+    assert reply["content"]["status"] == "error"
+    assert "item 0 of epochs is a string, not a number" in reply["content"]["evalue"]
+
+
 def test_progression_bundle(loaded):
     outs = ok(loaded.kc, 'progression noisy [250, 500, 750] title="noise"')
     (d,) = bundles(outs)

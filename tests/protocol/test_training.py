@@ -10,6 +10,7 @@ each cell takes seconds on two CPU cores.
 """
 from __future__ import annotations
 
+import re
 import time
 
 import pytest
@@ -75,6 +76,16 @@ def test_interrupt_mid_training_keeps_a_usable_model(mk):
     outs = ok(kc, "generate model per_digit=1 steps=4")
     res = [m for m in outs if m["msg_type"] == "execute_result"][0]
     assert "image/png" in res["content"]["data"] or "text/html" in res["content"]["data"]
+    # the model says where in its epoch it stopped, and training again
+    # continues there: the rest of that epoch is the first of epochs=
+    text = value(kc, "model")
+    m = re.search(r"(\d+) of 1875 batches trained", text)
+    assert m, text
+    outs = ok(kc, "train model train_set batch=32 steps=2")
+    bar = [o for o in outs if o["msg_type"] in ("display_data", "update_display_data")
+           and "it/s" in o["content"]["data"].get("text/plain", "")]
+    assert bar and "2/2" in bar[-1]["content"]["data"]["text/plain"], bar
+    assert f"{int(m.group(1)) + 2} of 1875 batches" in value(kc, "model")
 
 
 def test_checkpoint_round_trip_and_errors(mk, tmp_path):
