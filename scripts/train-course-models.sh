@@ -14,7 +14,7 @@
 # uninterrupted run would (train continues an epoch at its next batch,
 # with the shuffle and noise it would have drawn).  After the epochs the
 # report shows (1, 5 and 10 for the flow models, 1 and 5 for the denoisers)
-# it also writes the fp16 file that ships: models/mnist-<name>-e<N>.safetensors.
+# it also writes the int8 file that ships: models/mnist-<name>-e<N>.safetensors.
 #
 # Environment: DIFFUSE (the kernel binary, default build/diffuse).
 set -euo pipefail
@@ -96,7 +96,7 @@ train_one() {
         for e in $ship; do
             [ "$e" -eq "$done" ] && [ "${before%% *}" -lt "$done" ] || continue
             printf '%s\n' "model = load_model \"$full\"" \
-                "save_model model \"models/mnist-$name-e$e.safetensors\" fp16=true optimizer=false" \
+                "save_model model \"models/mnist-$name-e$e.safetensors\" int8=true optimizer=false" \
                 | run_kernel "$state/mnist-$name-ship.diffuse"
         done
     done

@@ -254,3 +254,11 @@ def text_of(outputs: list[dict], mime: str = "text/plain") -> str:
         elif "data" in c and mime in c["data"]:
             parts.append(str(c["data"][mime]))
     return "".join(parts)
+
+
+def budget_index(nb) -> int:
+    """Index of a notebook's budget cell: the one cell tagged parameters
+    (papermill's mark).  AssertionError when there is none or several."""
+    found = [i for i, c in enumerate(nb.cells) if "parameters" in c.metadata.get("tags", [])]
+    assert len(found) == 1, f"{len(found)} cells tagged parameters"
+    return found[0]

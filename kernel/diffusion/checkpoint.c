@@ -87,20 +87,84 @@ static void blobs_free(Blob *b, int n)
     free(b);
 }
 
-/* The model's state as blobs (float parameters as F16 with fp16). */
-static dk_status collect(const Model *m, int fp16, int with_opt, Blob **out,
-                         int *nout, DkErr *err)
+/* w as int8 rows: q = round(w / s) with s = max|w| / 127 over each of
+ * the `rows` slices of its first axis, so each slice's largest weight is
+ * exactly 127 s.  Returns 0 when a weight is not finite. */
+static int quantize_rows(const float *w, int64_t rows, int64_t cols, int8_t *q,
+                         float *s)
+{
+    for (int64_t r = 0; r < rows; r++) {
+        const float *row = w + r * cols;
+        float top = 0;
+        for (int64_t c = 0; c < cols; c++) {
+            if (!isfinite(row[c]))
+                return 0;
+            top = fmaxf(top, fabsf(row[c]));
+        }
+        s[r] = top > 0 ? top / 127 : 1;
+        for (int64_t c = 0; c < cols; c++)
+            q[r * cols + c] = (int8_t)lrintf(row[c] / s[r]);
+    }
+    return 1;
+}
+
+/* How a state entry is stored: running statistics keep float32 (the
+ * smaller formats are for weights), and only a weight of two or more
+ * dimensions becomes int8. */
+static ts_dtype stored_dtype(CheckpointWeights weights, const char *name, ts_dtype dt,
+                             int nd)
+{
+    if (dt != TS_F32 || weights == CHECKPOINT_F32 || strstr(name, "running_"))
+        return dt;
+    return weights == CHECKPOINT_I8 && nd >= 2 ? TS_I8 : TS_F16;
+}
+
+/* Blob b gets v's values in its dtype; an int8 blob's row scales go to
+ * `scale`, a new blob. */
+static dk_status fill(const TsApi *api, const ts_tensor *v, Blob *b, int64_t numel,
+                      Blob *scale, DkErr *err)
+{
+    if (b->dtype != TS_I8)
+        return backend_error(api, api->tensor_to_data(v, b->data, numel, b->dtype), err);
+    int64_t rows = b->shape[0], cols = rows ? numel / rows : 0;
+    float *w = malloc((size_t)(numel ? numel : 1) * sizeof *w);
+    scale->name = malloc(strlen(RESERVED "scale.") + strlen(b->name) + 1);
+    scale->dtype = TS_F32;
+    scale->nd = 1;
+    scale->shape[0] = rows;
+    scale->len = (size_t)rows * sizeof(float);
+    scale->data = malloc(scale->len ? scale->len : 1);
+    if (!w || !scale->name || !scale->data) {
+        free(w);
+        return dk_err_oom(err);
+    }
+    sprintf(scale->name, RESERVED "scale.%s", b->name);
+    dk_status rc = backend_error(api, api->tensor_to_data(v, w, numel, TS_F32), err);
+    if (rc == DK_OK && !quantize_rows(w, rows, cols, b->data, scale->data)) {
+        rc = dk_err_set(err, DK_ERR_VALUE, "%s has weights that are not finite "
+                        "numbers, which int8 cannot store", b->name);
+        dk_err_hint(err, "the training diverged: keep it with fp16=true, or load an "
+                         "earlier checkpoint");
+    }
+    free(w);
+    return rc;
+}
+
+/* The model's state as blobs, the weights stored as `weights` says. */
+static dk_status collect(const Model *m, CheckpointWeights weights, int with_opt,
+                         Blob **out, int *nout, DkErr *err)
 {
     const TsApi *api = m->api;
     int n = 0;
     ts_status st = api->module_state_count(m->net, &n);
     if (st != TS_OK)
         return backend_error(api, st, err);
-    Blob *b = calloc((size_t)n + 3, sizeof *b);
+    Blob *b = calloc(2 * (size_t)n + 3, sizeof *b);  /* room for a scale each */
     if (!b)
         return dk_err_oom(err);
     int k = 0;
-    for (int i = 0; i < n && st == TS_OK; i++) {
+    dk_status rc = DK_OK;
+    for (int i = 0; i < n && rc == DK_OK; i++) {
         const char *name = NULL;
         ts_tensor *v = NULL;
         ts_dtype dt = TS_F32;
@@ -109,17 +173,9 @@ static dk_status collect(const Model *m, int fp16, int with_opt, Blob **out,
             st = api->tensor_dtype(v, &dt);
         if (st == TS_OK)
             st = api->tensor_shape(v, b[k].shape, TS_MAX_DIMS, &b[k].nd);
-        if (st == TS_OK) {
-            /* running statistics keep float32: fp16 is for weights */
-            if (fp16 && dt == TS_F32 && !strstr(name, "running_"))
-                dt = TS_F16;
-            if (!st_dtype_size(dt)) {
-                dk_err_set(err, DK_ERR_INTERNAL, "%s is a %s tensor, which a safetensors "
-                           "file cannot hold", name, ts_dtype_name(dt));
-                api->tensor_free(v);
-                blobs_free(b, k);
-                return DK_ERR_INTERNAL;
-            }
+        rc = backend_error(api, st, err);
+        if (rc == DK_OK) {
+            dt = stored_dtype(weights, name, dt, b[k].nd);
             int64_t numel = 1;
             for (int d = 0; d < b[k].nd; d++)
                 numel *= b[k].shape[d];
@@ -127,20 +183,20 @@ static dk_status collect(const Model *m, int fp16, int with_opt, Blob **out,
             b[k].len = (size_t)numel * (size_t)st_dtype_size(dt);
             b[k].data = malloc(b[k].len ? b[k].len : 1);
             b[k].name = strdup(name);
-            if (!b[k].data || !b[k].name) {
-                api->tensor_free(v);
-                k++;
-                blobs_free(b, k);
-                return dk_err_oom(err);
-            }
-            st = api->tensor_to_data(v, b[k].data, numel, dt);
+            if (!st_dtype_size(dt))
+                rc = dk_err_set(err, DK_ERR_INTERNAL, "%s is a %s tensor, which a "
+                                "safetensors file cannot hold", name, ts_dtype_name(dt));
+            else if (!b[k].data || !b[k].name)
+                rc = dk_err_oom(err);
+            else
+                rc = fill(api, v, &b[k], numel, &b[k + 1], err);
+            k += dt == TS_I8 ? 2 : 1;
         }
         api->tensor_free(v);
-        k++;
     }
-    if (st != TS_OK) {
+    if (rc != DK_OK) {
         blobs_free(b, k);
-        return backend_error(api, st, err);
+        return rc;
     }
     /* the loss history and the epoch marks */
     b[k].name = strdup(RESERVED "losses");
@@ -202,12 +258,13 @@ static int write_all(int fd, const void *p, size_t n)
     return 0;
 }
 
-dk_status checkpoint_save(const Model *m, const char *path, int fp16,
-                          int with_optimizer, DkErr *err)
+dk_status checkpoint_save(const Model *m, const char *path,
+                          CheckpointWeights weights, int with_optimizer,
+                          DkErr *err)
 {
     Blob *b = NULL;
     int n = 0;
-    dk_status rc = collect(m, fp16, with_optimizer, &b, &n, err);
+    dk_status rc = collect(m, weights, with_optimizer, &b, &n, err);
     if (rc != DK_OK)
         return rc;
     json_t *hdr = json_object(), *meta = metadata(m);
@@ -448,6 +505,60 @@ static dk_status load_extras(Model *m, StFile *f, DkErr *err)
     return rc;
 }
 
+/* An int8 entry as float32 weights: w = s * q, each slice of its first
+ * axis times its scale from "_diffuse.scale.NAME". */
+static dk_status dequantize(const TsApi *api, StFile *f, const StEntry *e,
+                            ts_tensor **out, DkErr *err)
+{
+    char key[320];
+    snprintf(key, sizeof key, RESERVED "scale.%s", e->name);
+    const StEntry *se = st_find(f, key);
+    int64_t rows = e->nd ? e->shape[0] : 0, numel = (int64_t)e->len;
+    if (!se || se->dtype != TS_F32 || se->nd != 1 || se->shape[0] != rows || rows == 0)
+        return dk_err_set(err, DK_ERR_FORMAT, "%s: %s is stored as int8 without its "
+                          "scales (%s: float32, one per slice of its first axis)",
+                          st_path(f), e->name, key);
+    int8_t *q = NULL;
+    float *s = NULL, *w = malloc((size_t)numel * sizeof *w);
+    dk_status rc = w ? st_read_bytes(f, e, (void **)&q, err) : dk_err_oom(err);
+    if (rc == DK_OK)
+        rc = st_read_bytes(f, se, (void **)&s, err);
+    for (int64_t r = 0; rc == DK_OK && r < rows; r++)
+        if (!isfinite(s[r]) || s[r] < 0)
+            rc = dk_err_set(err, DK_ERR_FORMAT, "%s: %s has a scale that is not a "
+                            "finite number >= 0", st_path(f), key);
+    int64_t cols = numel / rows;
+    for (int64_t i = 0; rc == DK_OK && i < numel; i++)
+        w[i] = s[i / cols] * (float)q[i];
+    if (rc == DK_OK)
+        rc = backend_error(api, api->tensor_from_data(out, w, e->shape, e->nd, TS_F32),
+                           err);
+    free(q);
+    free(s);
+    free(w);
+    return rc;
+}
+
+/* Every entry of the UNet into m (checked by check_keys first). */
+static dk_status copy_weights(Model *m, StFile *f, DkErr *err)
+{
+    const TsApi *api = m->api;
+    for (int i = 0; i < st_count(f); i++) {
+        const StEntry *e = st_entry(f, i);
+        if (!strncmp(e->name, RESERVED, strlen(RESERVED)))
+            continue;
+        ts_tensor *t = NULL;
+        dk_status rc = e->dtype == TS_I8 ? dequantize(api, f, e, &t, err)
+                                         : st_read(api, f, e, &t, err);
+        if (rc == DK_OK)
+            rc = backend_error(api, api->module_state_set(m->net, e->name, t), err);
+        api->tensor_free(t);
+        if (rc != DK_OK)
+            return rc;
+    }
+    return DK_OK;
+}
+
 /* A model of the kind the metadata names, with its plan and record. */
 static dk_status model_from_meta(const TsApi *api, StFile *f, Model **out, DkErr *err)
 {
@@ -503,7 +614,7 @@ dk_status checkpoint_load(const TsApi *api, const char *path, Model **out,
     if (rc == DK_OK)
         rc = check_keys(m, f, err);
     if (rc == DK_OK)
-        rc = st_copy_into(api, f, m->net, RESERVED, err);
+        rc = copy_weights(m, f, err);
     if (rc == DK_OK)
         rc = load_extras(m, f, err);
     st_close(f);

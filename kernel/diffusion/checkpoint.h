@@ -18,9 +18,14 @@
  * "_diffuse.optimizer" (U8: Adam's state in libtorch's archive format)
  * for an exact resume.
  *
- * fp16: float parameters may be stored as F16 (half the size, for a
- * shipped checkpoint); loading converts them back to float32.  Running
- * statistics stay in float32 and counters in int64.
+ * Weights (CheckpointWeights): float32; F16, every float parameter in
+ * half the size; or I8, for a shipped checkpoint a quarter of the size:
+ * each weight of two or more dimensions as int8 q with one float32 scale
+ * s per slice of its first axis (w = s * q, s = max|w| / 127 over the
+ * slice), the scales in "_diffuse.scale.KEY" (F32, one per slice), the
+ * other float parameters as F16.  Python: w = q.float() * s.view(-1, 1,
+ * ...).  Loading converts everything back to float32.  Running statistics
+ * stay in float32 and counters in int64.
  *
  * Saving is atomic: a temporary file in the same folder, fsync, rename.
  * Loading reads through the kernel's one safetensors reader
@@ -38,16 +43,25 @@
 #define CHECKPOINT_FORMAT "diffuse-unet"
 #define CHECKPOINT_VERSION 1
 
-/* Write m to path.  fp16: store float parameters as float16.
- * with_optimizer: add Adam's state (when the model has one). */
-dk_status checkpoint_save(const Model *m, const char *path, int fp16,
-                          int with_optimizer, DkErr *err);
+typedef enum {
+    CHECKPOINT_F32,   /* exact */
+    CHECKPOINT_F16,   /* float parameters as float16 */
+    CHECKPOINT_I8,    /* weights as int8 with row scales, the rest float16 */
+} CheckpointWeights;
+
+/* Write m to path, its weights stored as `weights` says.  with_optimizer:
+ * add Adam's state (when the model has one).  Errors: DK_ERR_IO (cannot
+ * write; no file is left behind), DK_ERR_OOM, the backend's. */
+dk_status checkpoint_save(const Model *m, const char *path,
+                          CheckpointWeights weights, int with_optimizer,
+                          DkErr *err);
 
 /* A new Model from path, on the chosen device, with its record and (when
  * stored) its optimizer state.  Errors: DK_ERR_IO (cannot read),
  * DK_ERR_FORMAT ("PATH is not a checkpoint (no safetensors header)",
  * truncated, a corrupt header (safetensors.h lists those), not a diffuse
- * checkpoint, keys or shapes that do not match), DK_ERR_OOM. */
+ * checkpoint, keys or shapes that do not match, an int8 weight without
+ * valid scales), DK_ERR_OOM. */
 dk_status checkpoint_load(const TsApi *api, const char *path, Model **out,
                           DkErr *err);
 

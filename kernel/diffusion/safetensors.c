@@ -30,7 +30,7 @@ static const struct {
 } dtypes[] = {
     {TS_F32, "F32", 4}, {TS_F16, "F16", 2}, {TS_BF16, "BF16", 2},
     {TS_F64, "F64", 8}, {TS_I64, "I64", 8}, {TS_I32, "I32", 4},
-    {TS_U8, "U8", 1},   {TS_BOOL, "BOOL", 1},
+    {TS_U8, "U8", 1},   {TS_BOOL, "BOOL", 1}, {TS_I8, "I8", 1},
 };
 #define NDTYPES (sizeof dtypes / sizeof dtypes[0])
 

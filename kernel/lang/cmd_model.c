@@ -207,7 +207,8 @@ static dk_status cmd_unet(CallCtx *cx, Value **args, Value **out)
 }
 
 enum {
-    SAVE_MODEL_MODEL, SAVE_MODEL_PATH, SAVE_MODEL_FP16, SAVE_MODEL_OPTIMIZER,
+    SAVE_MODEL_MODEL, SAVE_MODEL_PATH, SAVE_MODEL_FP16, SAVE_MODEL_INT8,
+    SAVE_MODEL_OPTIMIZER,
 };
 static const ArgSpec save_model_args[] = {
     [SAVE_MODEL_MODEL] = {
@@ -227,6 +228,13 @@ static const ArgSpec save_model_args[] = {
         .default_src = "false",
         .doc = "store weights as float16 (half the size)",
     },
+    [SAVE_MODEL_INT8] = {
+        .name = "int8",
+        .types = VT_BOOL,
+        .default_src = "false",
+        .doc = "store weight matrices as int8 with a scale per row (a quarter of "
+               "the size), the rest as float16",
+    },
     [SAVE_MODEL_OPTIMIZER] = {
         .name = "optimizer",
         .types = VT_BOOL,
@@ -242,10 +250,18 @@ static dk_status cmd_save_model(CallCtx *cx, Value **args, Value **out)
     dk_status rc = partb_model_arg(cx, SAVE_MODEL_MODEL, args[SAVE_MODEL_MODEL], &m);
     if (rc != DK_OK)
         return rc;
+    int fp16 = value_truthy(args[SAVE_MODEL_FP16]);
+    int int8 = value_truthy(args[SAVE_MODEL_INT8]);
+    if (fp16 && int8) {
+        dk_err_set(cx->err, DK_ERR_ARG, "save_model: fp16=true and int8=true both ask "
+                   "how to store the weights");
+        dk_err_hint(cx->err, "choose one: int8 is the smaller, fp16 the closer");
+        dk_err_at(cx->err, cx->arg_spans[SAVE_MODEL_INT8]);
+        return DK_ERR_ARG;
+    }
     rc = checkpoint_save(m, path,
-                                   value_truthy(args[SAVE_MODEL_FP16]),
-                                   value_truthy(args[SAVE_MODEL_OPTIMIZER]),
-                                   cx->err);
+                         int8 ? CHECKPOINT_I8 : fp16 ? CHECKPOINT_F16 : CHECKPOINT_F32,
+                         value_truthy(args[SAVE_MODEL_OPTIMIZER]), cx->err);
     if (rc != DK_OK) {
         dk_err_at(cx->err, cx->arg_spans[SAVE_MODEL_PATH]);
         return rc;
@@ -315,9 +331,13 @@ static const Command commands[] = {
                 "the kind, width, objective, learning-rate plan, seed, "
                 "epochs, steps and loss history in its metadata, and Adam's "
                 "state for an exact resume (`optimizer=false` leaves it "
-                "out). `fp16=true` stores weights as float16. The file is "
-                "written under a temporary name, synced and renamed: never "
-                "half-written.",
+                "out). `fp16=true` stores weights as float16; `int8=true` "
+                "stores each weight matrix as int8 with one float32 scale "
+                "per row (w = s·q, s = max|w|/127) and the other weights as "
+                "float16: a quarter of float32, half of fp16, and the "
+                "course's models' test loss moves by under 0.3% "
+                "(models/README.md); the shipped models are saved so. The file is written under a temporary name, "
+                "synced and renamed: never half-written.",
         .example = "seed 180\n"
                    "model = unet \"time\" hidden=16\n"
                    "save_model model \"/tmp/time16.safetensors\"",

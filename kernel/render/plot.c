@@ -342,7 +342,16 @@ static int has_legend(const PlotSpec *s)
     return 0;
 }
 
-/* The legend box (top-right inside the plot area). */
+static int epoch_labels_shown(const PlotSpec *s, const Frame *f)
+{
+    for (int i = 0; i < s->nepochs; i++)
+        if (epoch_labelled(s, f, i, f->epoch_stride))
+            return 1;
+    return 0;
+}
+
+/* The legend box: top right inside the plot area, below the row of epoch
+ * labels when there is one (it hid the last label). */
 static void legend_box(const PlotSpec *s, const Frame *f, int *x, int *y,
                        int *w, int *h)
 {
@@ -356,7 +365,7 @@ static void legend_box(const PlotSpec *s, const Frame *f, int *x, int *y,
     *w = 8 + 18 + 6 + chars * FONT_W + 8;
     *h = 6 + s->nseries * (FONT_H + 4) + 2;
     *x = f->ax1 - *w - 6;
-    *y = f->ay0 + 6;
+    *y = f->ay0 + 6 + (epoch_labels_shown(s, f) ? FONT_H + 6 : 0);
 }
 
 /* Decimated indices of series k (caller frees); NULL on OOM. */

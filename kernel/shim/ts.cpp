@@ -197,6 +197,7 @@ static at::ScalarType scalar_type(ts_dtype d)
     case TS_I32: return at::kInt;
     case TS_U8: return at::kByte;
     case TS_BOOL: return at::kBool;
+    case TS_I8: return at::kChar;
     default: break;
     }
     throw std::invalid_argument("unknown dtype code " + std::to_string((int)d));
@@ -213,6 +214,7 @@ static ts_dtype ts_dtype_of(at::ScalarType s)
     case at::kInt: return TS_I32;
     case at::kByte: return TS_U8;
     case at::kBool: return TS_BOOL;
+    case at::kChar: return TS_I8;
     default: break;
     }
     throw std::invalid_argument(std::string("dtype ") + c10::toString(s) +

@@ -51,7 +51,7 @@ extern "C" {
 
 /* Bump on any change to TsApi, a struct or an enum below; the loader refuses
  * a library built for another version. */
-#define TS_API_VERSION 4
+#define TS_API_VERSION 5
 
 #define TS_MAX_DIMS 8
 
@@ -88,6 +88,7 @@ typedef enum {
     TS_I32,
     TS_U8,
     TS_BOOL,
+    TS_I8,
     TS_DTYPE_RANGE_MIN_ = -0x7fffffff - 1, /* see TS_ENUM_RANGE */
     TS_DTYPE_RANGE_MAX_ = 0x7fffffff
 } ts_dtype;
@@ -137,7 +138,7 @@ static inline const char *ts_dtype_name(ts_dtype d)
 {
     static const char *const names[] = {"float32", "float16", "bfloat16",
                                         "float64", "int64",   "int32",
-                                        "uint8",   "bool"};
+                                        "uint8",   "bool",    "int8"};
     return (unsigned)d < sizeof names / sizeof names[0] ? names[d] : "?";
 }
 

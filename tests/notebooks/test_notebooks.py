@@ -22,7 +22,7 @@ import nbformat
 import pytest
 from nbclient import NotebookClient
 
-from conftest import KERNEL_NAME, ROOT
+from conftest import KERNEL_NAME, ROOT, budget_index
 
 NOTEBOOK_DIR = ROOT / "notebooks"
 # The IF cells (A0, and the "On DeepFloyd IF" section of A1.3-A1.9) load
@@ -45,9 +45,7 @@ def with_suite_values(nb, name):
     """nb with SUITE_VALUES[name] appended to its budget cell."""
     if name not in SUITE_VALUES:
         return nb
-    budget = [c for c in nb.cells if "parameters" in c.metadata.get("tags", [])]
-    assert len(budget) == 1, f"{name}: {len(budget)} cells tagged parameters"
-    budget[0].source += "\n" + SUITE_VALUES[name]
+    nb.cells[budget_index(nb)].source += "\n" + SUITE_VALUES[name]
     return nb
 
 

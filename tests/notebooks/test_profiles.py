@@ -18,7 +18,7 @@ import struct
 import nbformat
 import pytest
 
-from conftest import ROOT, RunningKernel, error, ok, value
+from conftest import ROOT, RunningKernel, budget_index, error, ok, value
 
 # notebook: the course's width
 PART_B = {
@@ -30,10 +30,8 @@ SHIPPED = re.compile(r'course_model\(\w+, "([\w-]+)"\)')
 def budget_cells(name):
     """The budget cell (tagged parameters) and the profile cell after it."""
     nb = nbformat.read(ROOT / "notebooks" / f"{name}.ipynb", as_version=4)
-    for i, cell in enumerate(nb.cells):
-        if "parameters" in cell.metadata.get("tags", []):
-            return cell.source, nb.cells[i + 1].source
-    raise AssertionError(f"{name}: no cell tagged parameters")
+    i = budget_index(nb)
+    return nb.cells[i].source, nb.cells[i + 1].source
 
 
 def shipped_names(name):

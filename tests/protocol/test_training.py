@@ -106,6 +106,25 @@ def test_checkpoint_round_trip_and_errors(mk, tmp_path):
     assert "not a checkpoint" in reply["content"]["evalue"]
 
 
+def test_int8_checkpoint_is_smaller_and_samples_alike(mk, tmp_path):
+    """int8=true: under 60% of the fp16 file at D = 16, samples within a
+    thousandth of the model's on average; fp16 and int8 together are refused."""
+    p16, p8 = tmp_path / "m16.safetensors", tmp_path / "m8.safetensors"
+    ok(mk.kc, f'seed 7\nw = unet "class" hidden=16\n'
+              f'save_model w "{p16}" fp16=true optimizer=false\n'
+              f'save_model w "{p8}" int8=true optimizer=false\n'
+              f'w8 = load_model "{p8}"\n'
+              f'seed 1\na = generate w per_digit=1 steps=3\n'
+              f'seed 1\nb = generate w8 per_digit=1 steps=3')
+    assert p8.stat().st_size < 0.6 * p16.stat().st_size
+    assert value(mk.kc, "(mean (abs (a - b))) < 0.001") == "true"
+    reply, _ = execute(mk.kc, f'save_model w "{tmp_path / "both.safetensors"}" '
+                              f'fp16=true int8=true')
+    assert reply["content"]["status"] == "error"
+    assert "choose one" in "\n".join(reply["content"]["traceback"])
+    assert not (tmp_path / "both.safetensors").exists()
+
+
 def test_section_1_2_figures(mk):
     """The noising figure has a row per digit and a column per sigma (sigma
     0 is the clean digit); mean_digit averages the set; a pure-noise

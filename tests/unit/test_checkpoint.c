@@ -5,6 +5,9 @@
  *    same record (kind, D, epochs, steps, losses) and, with the optimizer
  *    state, the same next training step as the original model;
  *  - fp16 files are about half the size and load back within fp16 error;
+ *  - int8 files are about a quarter of the size, load back within one
+ *    step of each row's scale, and are refused without valid scales;
+ *    a model whose weights are not finite is not saved as int8;
  *  - a truncated file, a file that is no checkpoint, and checkpoints whose
  *    keys or shapes do not fit are refused with messages that say so.
  */
@@ -41,6 +44,18 @@ static int sample(Model *m, float *out)
     api->generator_free(g);
     dk_err_clear(&err);
     return ok;
+}
+
+/* The largest pixel difference between a's and b's samples. */
+static double sample_gap(Model *a, Model *b)
+{
+    static float x[4 * 784], y[4 * 784];
+    if (!sample(a, x) || !sample(b, y))
+        return INFINITY;
+    double worst = 0;
+    for (int i = 0; i < 4 * 784; i++)
+        worst = fmax(worst, fabs(x[i] - y[i]));
+    return worst;
 }
 
 /* A few manual training steps on random data (no dataset needed). */
@@ -128,6 +143,69 @@ static void expect_error(const char *p, const char *what, const char *what2)
     dk_err_clear(&err);
 }
 
+/* Every weight of r within half a quantization step of m's: |w - w8| <=
+ * s / 2 with s = max|w| / 127 over the weight's row. */
+static void check_int8_weights(Model *m, Model *r)
+{
+    int n = 0, checked = 0;
+    CHECK(api->module_state_count(m->net, &n) == TS_OK);
+    for (int i = 0; i < n; i++) {
+        const char *name = NULL, *rname = NULL;
+        ts_tensor *v = NULL, *u = NULL;
+        int64_t shape[TS_MAX_DIMS];
+        int nd = 0;
+        CHECK(api->module_state_get(m->net, i, &name, &v) == TS_OK);
+        CHECK(api->module_state_get(r->net, i, &rname, &u) == TS_OK);
+        CHECK(api->tensor_shape(v, shape, TS_MAX_DIMS, &nd) == TS_OK);
+        if (nd >= 2 && !strcmp(name, rname)) {
+            int64_t numel = 1;
+            for (int d = 0; d < nd; d++)
+                numel *= shape[d];
+            float *a = malloc((size_t)numel * sizeof *a), *b = malloc((size_t)numel * sizeof *b);
+            CHECK(api->tensor_to_data(v, a, numel, TS_F32) == TS_OK);
+            CHECK(api->tensor_to_data(u, b, numel, TS_F32) == TS_OK);
+            int64_t cols = numel / shape[0];
+            for (int64_t row = 0; row < shape[0]; row++) {
+                float top = 0;
+                for (int64_t c = 0; c < cols; c++)
+                    top = fmaxf(top, fabsf(a[row * cols + c]));
+                for (int64_t c = 0; c < cols; c++)
+                    if (fabsf(a[row * cols + c] - b[row * cols + c]) > top / 127 * 0.5001f) {
+                        CHECK(!"an int8 weight is off by more than half a step");
+                        row = shape[0];
+                        break;
+                    }
+            }
+            free(a);
+            free(b);
+            checked++;
+        }
+        api->tensor_free(v);
+        api->tensor_free(u);
+    }
+    CHECK(checked > 10);
+}
+
+/* A model with a NaN weight is refused as int8, leaving no file. */
+static void save_non_finite(Model *m, const char *p8)
+{
+    ts_tensor *w = NULL;
+    static float nan9[8 * 9];
+    for (int i = 0; i < 8 * 9; i++)
+        nan9[i] = i == 5 ? NAN : 0.1f;
+    int64_t shape[4] = {8, 1, 3, 3};
+    CHECK(api->tensor_from_data(&w, nan9, shape, 4, TS_F32) == TS_OK);
+    CHECK(api->module_state_set(m->net, "conv_in.0.0.weight", w) == TS_OK);
+    api->tensor_free(w);
+    unlink(p8);
+    DkErr err = {0};
+    CHECK(checkpoint_save(m, p8, CHECKPOINT_I8, 0, &err) == DK_ERR_VALUE);
+    CHECK(err.msg && strstr(err.msg, "conv_in.0.0.weight has weights that are not finite"));
+    printf("  %s\n", err.msg ? err.msg : "(no message)");
+    dk_err_clear(&err);
+    CHECK(access(p8, F_OK) != 0);
+}
+
 int main(void)
 {
     api = torch_test_api();
@@ -148,11 +226,13 @@ int main(void)
     m->has_seed = 1;
     CHECK(model_mark_epoch(m, &err) == DK_OK);
 
-    char p32[256], p16[256], bad[256];
+    char p32[256], p16[256], p8[256], bad[256];
     path(p32, sizeof p32, "class.safetensors");
     path(p16, sizeof p16, "class16.safetensors");
-    CHECK(checkpoint_save(m, p32, 0, 1, &err) == DK_OK);
-    CHECK(checkpoint_save(m, p16, 1, 0, &err) == DK_OK);
+    path(p8, sizeof p8, "class8.safetensors");
+    CHECK(checkpoint_save(m, p32, CHECKPOINT_F32, 1, &err) == DK_OK);
+    CHECK(checkpoint_save(m, p16, CHECKPOINT_F16, 0, &err) == DK_OK);
+    CHECK(checkpoint_save(m, p8, CHECKPOINT_I8, 0, &err) == DK_OK);
 
     /* round trip: same samples, same record, same next step */
     Model *r = NULL;
@@ -182,18 +262,41 @@ int main(void)
     long s32 = file_size(p32), s16 = file_size(p16);
     printf("  sizes: fp32 %ld bytes (with optimizer), fp16 %ld bytes\n", s32, s16);
     CHECK(s16 > 0 && s16 < s32 / 2);
+    Model *exact = NULL;  /* m as it was saved: it has trained a step since */
+    CHECK(checkpoint_load(api, p32, &exact, &err) == DK_OK);
     CHECK(checkpoint_load(api, p16, &r, &err) == DK_OK);
-    if (r) {
-        static float a[4 * 784], b[4 * 784];
-        CHECK(sample(m, a) && sample(r, b));
-        double worst = 0;
-        for (int i = 0; i < 4 * 784; i++)
-            worst = fmax(worst, fabs(a[i] - b[i]));
+    if (r && exact) {
+        double worst = sample_gap(exact, r);
         printf("  fp16 round trip: largest sample difference %.2g\n", worst);
-        CHECK(worst < 0.05);
+        CHECK(worst < 0.01);
         CHECK(r->opt == NULL);
     }
     model_free(r);
+    r = NULL;
+
+    /* int8: smaller again, each weight within half a step of its row (at
+     * D = 8 the header, biases and scales are a third of the file) */
+    long s8 = file_size(p8);
+    printf("  int8: %ld bytes\n", s8);
+    CHECK(s8 > 0 && s8 < s16 * 7 / 10);
+    CHECK(checkpoint_load(api, p8, &r, &err) == DK_OK);
+    if (r && exact) {
+        CHECK(r->epochs_done == 2 && r->steps == 3 && r->nlosses == 3 && r->opt == NULL);
+        check_int8_weights(exact, r);
+        double worst = sample_gap(exact, r);
+        printf("  int8 round trip: largest sample difference %.2g\n", worst);
+        CHECK(worst < 0.01);
+    }
+    model_free(exact);
+    model_free(r);
+    path(bad, sizeof bad, "noscale.safetensors");
+    patch(p8, bad, "\"_diffuse.scale.conv_in.0.0.weight\"", "\"_diffuse.other\"");
+    expect_error(bad, "conv_in.0.0.weight is stored as int8 without its scales", NULL);
+    path(bad, sizeof bad, "scale16.safetensors");
+    patch(p8, bad, "\"_diffuse.scale.conv_in.0.0.weight\":{\"dtype\":\"F32\"",
+          "\"_diffuse.scale.conv_in.0.0.weight\":{\"dtype\":\"I32\"");
+    expect_error(bad, "without its scales", NULL);
+    save_non_finite(m, p8);
 
     /* errors */
     path(bad, sizeof bad, "truncated.safetensors");
@@ -222,7 +325,8 @@ int main(void)
     CHECK(checkpoint_load(api, "/nonexistent/x.safetensors", &r, &err) == DK_ERR_IO);
     dk_err_clear(&err);
     /* saving into a missing folder fails cleanly */
-    CHECK(checkpoint_save(m, "/nonexistent/dir/x.safetensors", 0, 0, &err) == DK_ERR_IO);
+    CHECK(checkpoint_save(m, "/nonexistent/dir/x.safetensors", CHECKPOINT_F32, 0, &err) ==
+          DK_ERR_IO);
     dk_err_clear(&err);
     model_free(m);
     char cmd[300];

@@ -382,6 +382,50 @@ static void test_epoch_labels(void)
     dk_err_clear(&e);
 }
 
+/* Two series over ten epochs: the legend box sits below every epoch
+ * label (it covered "epoch 10" in the top right corner before). */
+static void test_legend_clears_epoch_labels(void)
+{
+    static double y[1000], z[1000];
+    for (int i = 0; i < 1000; i++)
+        y[i] = 1.0 / (i + 1), z[i] = 2.0 / (i + 1);
+    PlotSeries two[2] = {{"1e-2, decayed", NULL, y, 1000}, {"1e-3, clip 1", NULL, z, 1000}};
+    PlotEpoch ep[10];
+    static char names[10][16];
+    for (int i = 0; i < 10; i++) {
+        snprintf(names[i], sizeof names[i], "epoch %d", i + 1);
+        ep[i] = (PlotEpoch){(i + 1) * 100.0, names[i]};
+    }
+    PlotSpec s = {.title = "loss", .series = two, .nseries = 2, .log_y = 1,
+                  .epochs = ep, .nepochs = 10, .width = 640, .height = 400};
+    DkErr e = {0};
+    char *svg = plot_svg(&s, &e);
+    const char *g = svg ? strstr(svg, "<g class=\"legend\"><rect x=\"") : NULL;
+    CHECK(g != NULL);
+    if (!g) {
+        free(svg);
+        return;
+    }
+    double lx = 0, ly = 0, lw = 0;
+    CHECK(sscanf(strstr(g, "<rect"), "<rect x=\"%lf\" y=\"%lf\" width=\"%lf\"", &lx, &ly,
+                 &lw) == 3);
+    int labels = 0;
+    for (const char *p = svg; (p = strstr(p, "<text x=\"")); p++) {
+        double lab_x = 0, lab_y = 0;
+        const char *gt = strchr(p, '>');
+        if (!gt || strncmp(gt + 1, "epoch ", 6) || sscanf(p, "<text x=\"%lf\" y=\"%lf\"",
+                                                         &lab_x, &lab_y) != 2)
+            continue;
+        labels++;
+        int right = (int)lab_x + (int)(strstr(gt, "</text>") - gt - 1) * 7;
+        if (right > lx && lab_x < lx + lw)  /* the same columns: the label ends above */
+            CHECK(lab_y + 3 <= ly);
+    }
+    CHECK(labels >= 2 && strstr(svg, ">epoch 10</text>"));
+    free(svg);
+    dk_err_clear(&e);
+}
+
 /* A legend tells series apart: one named series draws none, two do. */
 static void test_legend_only_for_several(void)
 {
@@ -410,5 +454,6 @@ int main(void)
     test_errors();
     test_epoch_labels();
     test_legend_only_for_several();
+    test_legend_clears_epoch_labels();
     return check_report("test_plot");
 }

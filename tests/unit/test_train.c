@@ -285,7 +285,7 @@ static void test_resume_mid_epoch(Dataset *ds)
     char dir[] = "/tmp/dk-resume-XXXXXX", path[64];
     CHECK(mkdtemp(dir) != NULL);
     snprintf(path, sizeof path, "%s/cut.safetensors", dir);
-    CHECK(checkpoint_save(cut, path, 0, 1, &err) == DK_OK);
+    CHECK(checkpoint_save(cut, path, CHECKPOINT_F32, 1, &err) == DK_OK);
     CHECK(checkpoint_load(api, path, &again, &err) == DK_OK);
     /* A place past the epoch's end (an edited file) loads as none. */
     Model *edited = NULL;
