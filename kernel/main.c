@@ -77,13 +77,67 @@ static int print_keywords(void)
 
 /* --- diffuse --run: the language without Jupyter ------------------------
  * Outputs are shown as their text/plain form.  Updates of a display (a
- * progress bar) are printed at most every 10 s, so a log of an hour-long
- * training stays readable. */
+ * progress bar, a loss curve) are printed at most every 10 s, so a log of an
+ * hour-long training stays readable.  The newest update held back of each
+ * display is printed before any other output and at the end, so a log
+ * always shows where each bar stopped ("100%", or "interrupted"). */
+
+enum { HELD_MAX = 4 };
+static struct { char *id, *text; } held[HELD_MAX];
+
+static void print_held(void)
+{
+    for (int i = 0; i < HELD_MAX; i++) {
+        if (held[i].text)
+            printf("%s\n", held[i].text);
+        free(held[i].id);
+        free(held[i].text);
+        held[i].id = held[i].text = NULL;
+    }
+    fflush(stdout);
+}
+
+/* Forget display_id's held update: a newer one is being printed. */
+static void drop_held(const char *display_id)
+{
+    for (int i = 0; i < HELD_MAX; i++)
+        if (held[i].id && strcmp(held[i].id, display_id) == 0) {
+            free(held[i].id);
+            free(held[i].text);
+            held[i].id = held[i].text = NULL;
+        }
+}
+
+static void hold(const char *display_id, const char *text)
+{
+    int slot = -1;
+    for (int i = 0; i < HELD_MAX && slot < 0; i++)
+        if (held[i].id && strcmp(held[i].id, display_id) == 0)
+            slot = i;
+    for (int i = 0; i < HELD_MAX && slot < 0; i++)
+        if (!held[i].id)
+            slot = i;
+    if (slot < 0) {  /* more live displays than slots: show them all now */
+        print_held();
+        slot = 0;
+    }
+    char *id = strdup(display_id), *copy = strdup(text);
+    if (!id || !copy) {  /* out of memory: this update is simply skipped */
+        free(id);
+        free(copy);
+        return;
+    }
+    free(held[slot].id);
+    free(held[slot].text);
+    held[slot].id = id;
+    held[slot].text = copy;
+}
 
 static void run_stream(void *ctx, const char *name, const char *text,
                        size_t len)
 {
     (void)ctx;
+    print_held();
     fwrite(text, 1, len, strcmp(name, "stderr") == 0 ? stderr : stdout);
     fflush(stdout);
 }
@@ -92,12 +146,18 @@ static void run_display(void *ctx, json_t *data, json_t *metadata,
                         const char *display_id, int update)
 {
     static time_t last_update;
-    (void)ctx, (void)metadata, (void)display_id;
+    (void)ctx, (void)metadata;
     const char *text = json_string_value(json_object_get(data, "text/plain"));
     if (!text)
         return;
-    if (update && time(NULL) - last_update < 10)
+    if (update && display_id && time(NULL) - last_update < 10) {
+        hold(display_id, text);
         return;
+    }
+    if (update && display_id)
+        drop_held(display_id);
+    else
+        print_held();
     last_update = time(NULL);
     printf("%s\n", text);
     fflush(stdout);
@@ -158,7 +218,9 @@ static int run_file(const char *path)
     json_t *result = NULL;
     DkErr err = {0};
     int rc = 0;
-    if (interp_execute(in, code, &out, &result, &err) != DK_OK) {
+    dk_status executed = interp_execute(in, code, &out, &result, &err);
+    print_held();
+    if (executed != DK_OK) {
         json_t *tb = interp_traceback(code, &err);
         size_t i;
         json_t *line;

@@ -51,11 +51,12 @@ with open(sys.argv[1], "rb") as f:
 PY
 }
 
-# Run the kernel on the lines of stdin, showing the last two lines it prints.
+# Run the kernel on the lines of stdin, showing the last lines it prints
+# (where the bar stopped, the loss curve's summary, the value).
 run_kernel() {
     local script=$1
     cat > "$script"
-    "$diffuse" --run "$script" | tail -n 2
+    "$diffuse" --run "$script" | tail -n 4
 }
 
 train_one() {
