@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "lang/interp.h"
 #include "lang/lexer.h"
@@ -178,6 +179,26 @@ static void on_sigint(int sig)
     dk_interrupt_raise();
 }
 
+/* A traceback line carries the notebook's ANSI colours; a log file or a
+ * pipe gets them stripped. */
+static void print_traceback_line(const char *line, int colour)
+{
+    if (colour) {
+        fprintf(stderr, "%s\n", line);
+        return;
+    }
+    for (const char *s = line; *s;) {
+        if (s[0] == '\033' && s[1] == '[') {  /* CSI ... final byte */
+            for (s += 2; *s && !(*s >= '@' && *s <= '~'); s++)
+                ;
+            s += *s != 0;
+            continue;
+        }
+        fputc(*s++, stderr);
+    }
+    fputc('\n', stderr);
+}
+
 static char *read_file(const char *path)
 {
     FILE *f = fopen(path, "rb");
@@ -224,8 +245,9 @@ static int run_file(const char *path)
         json_t *tb = interp_traceback(code, &err);
         size_t i;
         json_t *line;
+        int colour = isatty(fileno(stderr));
         json_array_foreach(tb, i, line)
-            fprintf(stderr, "%s\n", json_string_value(line));
+            print_traceback_line(json_string_value(line), colour);
         json_decref(tb);
         rc = 1;
     } else if (result) {
