@@ -86,14 +86,19 @@ static int print_keywords(void)
 enum { HELD_MAX = 4 };
 static struct { char *id, *text; } held[HELD_MAX];
 
+static void clear_held(int i)
+{
+    free(held[i].id);
+    free(held[i].text);
+    held[i].id = held[i].text = NULL;
+}
+
 static void print_held(void)
 {
     for (int i = 0; i < HELD_MAX; i++) {
         if (held[i].text)
             printf("%s\n", held[i].text);
-        free(held[i].id);
-        free(held[i].text);
-        held[i].id = held[i].text = NULL;
+        clear_held(i);
     }
     fflush(stdout);
 }
@@ -102,11 +107,8 @@ static void print_held(void)
 static void drop_held(const char *display_id)
 {
     for (int i = 0; i < HELD_MAX; i++)
-        if (held[i].id && strcmp(held[i].id, display_id) == 0) {
-            free(held[i].id);
-            free(held[i].text);
-            held[i].id = held[i].text = NULL;
-        }
+        if (held[i].id && strcmp(held[i].id, display_id) == 0)
+            clear_held(i);
 }
 
 static void hold(const char *display_id, const char *text)
@@ -122,16 +124,11 @@ static void hold(const char *display_id, const char *text)
         print_held();
         slot = 0;
     }
-    char *id = strdup(display_id), *copy = strdup(text);
-    if (!id || !copy) {  /* out of memory: this update is simply skipped */
-        free(id);
-        free(copy);
-        return;
-    }
-    free(held[slot].id);
-    free(held[slot].text);
-    held[slot].id = id;
-    held[slot].text = copy;
+    clear_held(slot);
+    held[slot].id = strdup(display_id);
+    held[slot].text = strdup(text);
+    if (!held[slot].id || !held[slot].text)  /* out of memory: skip this update */
+        clear_held(slot);
 }
 
 static void run_stream(void *ctx, const char *name, const char *text,
