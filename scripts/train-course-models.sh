@@ -16,12 +16,18 @@
 # report shows (1, 5 and 10 for the flow models, 1 and 5 for the denoisers)
 # it also writes the int8 file that ships: models/mnist-<name>-e<N>.safetensors.
 #
+# A model whose training outlasts the machine it runs on (.cache/ is not
+# committed) is parked: `scripts/train-course-models.sh --park NAME` copies
+# its state to models/training/, to be committed; a run on a fresh clone
+# starts from there, and the run that finishes the model removes it.
+#
 # Environment: DIFFUSE (the kernel binary, default build/diffuse).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 diffuse="${DIFFUSE:-build/diffuse}"
 state=.cache/train
+parked=models/training
 mkdir -p "$state"
 
 # name: the constructor line, the epochs of the recipe, the epochs shipped,
@@ -51,6 +57,18 @@ with open(sys.argv[1], "rb") as f:
 PY
 }
 
+# Whether checkpoint $1 is further on than checkpoint $2 (which may be absent).
+further() {
+    local a b
+    a=$(progress "$1"); b=$(progress "$2")
+    [ $(( ${a%% *} * 100000 + ${a#* } )) -gt $(( ${b%% *} * 100000 + ${b#* } )) ]
+}
+
+# Copy $1 to $2 so that $2 is never a partial file.
+copy_atomic() {
+    cp "$1" "$2.part" && mv -f "$2.part" "$2"
+}
+
 # Run the kernel on the lines of stdin, showing the last lines it prints
 # (where the bar stopped, the loss curve's summary, the value).
 run_kernel() {
@@ -66,6 +84,12 @@ train_one() {
     total=${spec%%|*}; spec=${spec#*|}
     ship=${spec%%|*}; chunk=${spec#*|}
     full="$state/mnist-$name-full.safetensors"
+    if [ -f "$parked/mnist-$name-full.safetensors" ] &&
+       further "$parked/mnist-$name-full.safetensors" "$full"; then
+        echo "train-course-models: $name resumes from" \
+             "$parked/mnist-$name-full.safetensors"
+        copy_atomic "$parked/mnist-$name-full.safetensors" "$full"
+    fi
     at=$(progress "$full")
     while [ "${at%% *}" -lt "$total" ]; do
         before=$at
@@ -102,9 +126,34 @@ train_one() {
         done
     done
     echo "train-course-models: $name done, $total epochs"
+    if [ -f "$parked/mnist-$name-full.safetensors" ]; then
+        rm -f "$parked/mnist-$name-full.safetensors"
+        echo "train-course-models: removed the parked" \
+             "$parked/mnist-$name-full.safetensors; commit its removal"
+    fi
 }
 
+# Copy a model's state to models/training/, where a commit carries it to the
+# next machine.
+park() {
+    local name=$1 full
+    full="$state/mnist-$name-full.safetensors"
+    [ -f "$full" ] || { echo "train-course-models: $name has no state in $state" >&2; return 1; }
+    mkdir -p "$parked"
+    copy_atomic "$full" "$parked/mnist-$name-full.safetensors"
+    local at
+    at=$(progress "$parked/mnist-$name-full.safetensors")
+    echo "train-course-models: parked $name after $((${at%% *})) epochs" \
+         "and ${at#* } batches in $parked/mnist-$name-full.safetensors"
+}
+
+action=train_one
+if [ "${1:-}" = --park ]; then
+    action=park
+    shift
+    [ $# -gt 0 ] || { echo "train-course-models: --park needs a model name" >&2; exit 1; }
+fi
 names=("$@")
 [ ${#names[@]} -gt 0 ] || names=(class time denoiser denoiser-pure)
 for n in "${names[@]}"; do recipe "$n" > /dev/null; done
-for n in "${names[@]}"; do train_one "$n"; done
+for n in "${names[@]}"; do "$action" "$n"; done
