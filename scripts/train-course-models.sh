@@ -143,7 +143,9 @@ park() {
     copy_atomic "$full" "$parked/mnist-$name-full.safetensors"
     local at
     at=$(progress "$parked/mnist-$name-full.safetensors")
-    echo "train-course-models: parked $name after $((${at%% *})) epochs" \
+    local epochs="${at%% *} epochs"
+    [ "${at%% *}" = 1 ] && epochs="1 epoch"
+    echo "train-course-models: parked $name after $epochs" \
          "and ${at#* } batches in $parked/mnist-$name-full.safetensors"
 }
 
