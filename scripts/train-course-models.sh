@@ -78,17 +78,16 @@ run_kernel() {
 }
 
 train_one() {
-    local name=$1 spec make total ship chunk full at before done batch
+    local name=$1 spec make total ship chunk full kept at before done batch
     spec=$(recipe "$name")
     make=${spec%%|*}; spec=${spec#*|}
     total=${spec%%|*}; spec=${spec#*|}
     ship=${spec%%|*}; chunk=${spec#*|}
     full="$state/mnist-$name-full.safetensors"
-    if [ -f "$parked/mnist-$name-full.safetensors" ] &&
-       further "$parked/mnist-$name-full.safetensors" "$full"; then
-        echo "train-course-models: $name resumes from" \
-             "$parked/mnist-$name-full.safetensors"
-        copy_atomic "$parked/mnist-$name-full.safetensors" "$full"
+    kept="$parked/mnist-$name-full.safetensors"
+    if [ -f "$kept" ] && further "$kept" "$full"; then
+        echo "train-course-models: $name resumes from $kept"
+        copy_atomic "$kept" "$full"
     fi
     at=$(progress "$full")
     while [ "${at%% *}" -lt "$total" ]; do
@@ -126,10 +125,9 @@ train_one() {
         done
     done
     echo "train-course-models: $name done, $total epochs"
-    if [ -f "$parked/mnist-$name-full.safetensors" ]; then
-        rm -f "$parked/mnist-$name-full.safetensors"
-        echo "train-course-models: removed the parked" \
-             "$parked/mnist-$name-full.safetensors; commit its removal"
+    if [ -f "$kept" ]; then
+        rm -f "$kept"
+        echo "train-course-models: removed the parked $kept; commit its removal"
     fi
 }
 
