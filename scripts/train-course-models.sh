@@ -134,17 +134,16 @@ train_one() {
 # Copy a model's state to models/training/, where a commit carries it to the
 # next machine.
 park() {
-    local name=$1 full
+    local name=$1 full kept at epochs
     full="$state/mnist-$name-full.safetensors"
+    kept="$parked/mnist-$name-full.safetensors"
     [ -f "$full" ] || { echo "train-course-models: $name has no state in $state" >&2; return 1; }
     mkdir -p "$parked"
-    copy_atomic "$full" "$parked/mnist-$name-full.safetensors"
-    local at
-    at=$(progress "$parked/mnist-$name-full.safetensors")
-    local epochs="${at%% *} epochs"
+    copy_atomic "$full" "$kept"
+    at=$(progress "$kept")
+    epochs="${at%% *} epochs"
     [ "${at%% *}" = 1 ] && epochs="1 epoch"
-    echo "train-course-models: parked $name after $epochs" \
-         "and ${at#* } batches in $parked/mnist-$name-full.safetensors"
+    echo "train-course-models: parked $name after $epochs and ${at#* } batches in $kept"
 }
 
 action=train_one
