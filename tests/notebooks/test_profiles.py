@@ -1,4 +1,4 @@
-"""The two profiles of the Part B notebooks (B2; B1 once its denoisers ship).
+"""The two profiles of the Part B notebooks, B1 and B2.
 
 Quick, the default, trains live at a small budget and draws the figures
 with the course's models shipped in models/; full (DIFFUSE_PROFILE=full)
@@ -22,6 +22,7 @@ from conftest import ROOT, RunningKernel, budget_index, error, ok, value
 
 # notebook: the course's width
 PART_B = {
+    "B1-single-step-denoiser": 128,
     "B2-flow-matching": 64,
 }
 SHIPPED = re.compile(r'course_model\(\w+, "([\w-]+)"\)')
